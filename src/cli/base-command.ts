@@ -1,0 +1,62 @@
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import type { Broker } from '../runtime/brokers/broker.js';
+import { clientFor, type Client } from '../runtime/client.js';
+import { resolveConfig, type TqConfig, type TqConfigInput } from '../runtime/config.js';
+import { EXIT_CODES, TqError } from '../runtime/errors.js';
+
+/**
+ * What every tq command shares: the flags that pick a project and a broker,
+ * config resolution, and the one place errors become output and exit codes.
+ * User errors (TqError with userError) print one line and a hint, no stack;
+ * anything else is a bug and keeps oclif's stack output.
+ */
+export abstract class TqCommand extends Command {
+  static override baseFlags = {
+    broker: Flags.string({ char: 'b', description: 'broker URL (sqlite://PATH or redis://host:port/db)', helpGroup: 'GLOBAL' }),
+    tasks: Flags.string({ description: 'directory of task files (default ./tasks)', helpGroup: 'GLOBAL' }),
+    config: Flags.string({ description: 'config file (default tq.config.{ts,js,json})', helpGroup: 'GLOBAL' }),
+  };
+
+  protected tqConfig?: TqConfig;
+  private opened: Client[] = [];
+
+  /** Resolves config once: defaults → file → TQ_* env → these flags. */
+  protected async resolveTqConfig(flags: Interfaces.InferredFlags<typeof TqCommand.baseFlags>, extra: TqConfigInput = {}): Promise<TqConfig> {
+    this.tqConfig = await resolveConfig({
+      configFile: flags.config,
+      overrides: { ...extra, brokerUrl: flags.broker ?? extra.brokerUrl, tasksDir: flags.tasks ?? extra.tasksDir },
+    });
+    return this.tqConfig;
+  }
+
+  /** Opens a client on the configured broker; closed automatically when the command ends. */
+  protected async openClient(config: TqConfig): Promise<Client> {
+    const client = await clientFor(config);
+    this.opened.push(client);
+    return client;
+  }
+
+  protected async openBroker(config: TqConfig): Promise<Broker> {
+    return (await this.openClient(config)).broker;
+  }
+
+  /** Colour only on a TTY, and never when NO_COLOR is set. */
+  protected color(stream: NodeJS.WriteStream = process.stdout): boolean {
+    return Boolean(stream.isTTY) && !(this.tqConfig?.terminal.noColor ?? false);
+  }
+
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await Promise.all(this.opened.map((c) => c.close().catch(() => undefined)));
+    return super.finally(err);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof TqError && err.userError) {
+      process.stderr.write(`Error: ${err.message}\n`);
+      if (err.hint) process.stderr.write(`Hint: ${err.hint}\n`);
+      process.exitCode = EXIT_CODES[err.code];
+      return;
+    }
+    return super.catch(err);
+  }
+}

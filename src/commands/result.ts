@@ -1,0 +1,36 @@
+import { Args, Flags } from '@oclif/core';
+import { TqCommand } from '../cli/base-command.js';
+import { parseSeconds } from '../cli/parse-args.js';
+import { TqError } from '../runtime/errors.js';
+import { isFinal } from '../runtime/states.js';
+import { renderResult } from '../ui/result-view.js';
+
+export default class ResultCommand extends TqCommand {
+  static override description = "Show a task's state and result (or error), timestamps and worker.";
+  static override examples = ['<%= config.bin %> result 1f0c…', '<%= config.bin %> result 1f0c… --wait --timeout 30 --json'];
+  static override args = { id: Args.string({ required: true, description: 'task id' }) };
+  static override flags = {
+    wait: Flags.boolean({ char: 'w', description: 'wait until the task has finished' }),
+    timeout: Flags.string({ description: 'with --wait: seconds to wait' }),
+    json: Flags.boolean({ description: 'print the record as JSON' }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(ResultCommand);
+    const config = await this.resolveTqConfig(flags);
+    const client = await this.openClient(config);
+    const handle = client.asyncResult(args.id);
+    const timeout = parseSeconds('timeout', flags.timeout);
+    const record = flags.wait
+      ? await client.broker.waitForResult(args.id, timeout === undefined ? 2 ** 31 - 1 : timeout * 1000)
+      : await client.broker.getResult(handle.id);
+    if (!record) {
+      throw new TqError('UNKNOWN_ID', `no task with id ${args.id} is known to ${client.broker.displayUrl}`, {
+        hint: 'the id may be mistyped, or its result expired (results are kept for resultExpiresMs, default 1 day)',
+      });
+    }
+    this.log(flags.json ? JSON.stringify(record) : renderResult(record, this.color()));
+    if (flags.wait && !isFinal(record.state)) throw new TqError('TIMEOUT', `task ${args.id} is still ${record.state}`);
+    if (flags.wait && record.state === 'FAILURE') process.exitCode = 6;
+  }
+}

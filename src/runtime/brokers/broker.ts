@@ -1,0 +1,159 @@
+import type { Envelope } from '../message.js';
+import type { ResultRecord } from '../states.js';
+
+/**
+ * The broker contract: domain verbs only, no Redis keys, SQL or client types.
+ * Every implementation passes the shared suite in test/contract.
+ *
+ * Invariants (see DESIGN.md):
+ * - At-least-once with no window of loss: taking a message and recording its
+ *   holder is one atomic step; only an ack by the current holder removes it.
+ * - Leases are fenced by a token: once a lease lapsed and the message was taken
+ *   again, the old holder's finish/retry/deadLetter is refused (returns false).
+ * - Delayed messages live in the broker and become ready when due.
+ * - Every state transition is one call (one round trip / one transaction).
+ *
+ * Deliberately NOT part of the contract: how a message body is encoded (brokers
+ * store `Envelope.body` opaquely; decoding and validation live above, in the
+ * worker), retry policy (the worker decides; the broker only reschedules), and
+ * how long an idle wait lasts beyond `waitMs`.
+ */
+export interface Broker {
+  /** 'sqlite' | 'redis' | … */
+  readonly kind: string;
+  /** The broker URL with any password masked; safe to print. */
+  readonly displayUrl: string;
+
+  /** Checks that the broker is reachable and usable; throws TqError otherwise. */
+  connect(): Promise<void>;
+  /** Releases connections and handles. Leased messages stay leased (they lapse). */
+  close(): Promise<void>;
+
+  /** Adds messages (ready, or scheduled when `etaMs` is in the future). Bulk is one round trip. Atomic per message. */
+  enqueue(envelopes: readonly Envelope[]): Promise<void>;
+
+  /**
+   * Enqueues only if `uniqueKey` was never claimed (within `ttlMs`): the claim and
+   * the enqueue are one atomic step, so two callers racing on the same key send
+   * exactly one message. Returns whether this call enqueued.
+   */
+  enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Atomically moves up to `max` ready messages (due delayed ones and ones whose
+   * lease lapsed count as ready) to leased, held by `holder` with a fresh token,
+   * until now + `leaseMs`. Queues are tried in the order given; inside a queue,
+   * priority 0 first, FIFO within a priority. When nothing is ready it waits up
+   * to `waitMs` (without busy polling where the store allows) and returns [].
+   * An aborted `signal` ends the wait early with [].
+   */
+  reserve(request: ReserveRequest): Promise<Reservation[]>;
+
+  /**
+   * Acks a message and stores its final result in one step, and optionally
+   * reserves the next messages in the same call. Refused (`accepted: false`,
+   * nothing written) when `lease` is no longer the current one.
+   */
+  finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome>;
+
+  /**
+   * Puts the message back with a new body (e.g. retries+1) to become ready at
+   * `envelope.etaMs`, and records `record` (state RETRY). Fenced like finish.
+   */
+  retry(lease: Lease, envelope: Envelope, record: ResultRecord): Promise<boolean>;
+
+  /**
+   * Hands messages back unchanged, ready at once and ahead of newer ones
+   * (warm shutdown, prefetched but not started). Fenced: a lapsed lease is skipped.
+   * Returns how many were handed back.
+   */
+  release(leases: readonly Lease[]): Promise<number>;
+
+  /**
+   * Removes the message from its queue into the capped dead-letter store with
+   * the reason and (truncated) raw body; stores `record` if given. Fenced.
+   */
+  deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean>;
+
+  /**
+   * Pushes the deadline of each lease to now + `leaseMs` in one call. Returns
+   * the leases that were lost (lapsed and taken by someone else, or acked).
+   */
+  extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
+
+  /**
+   * The task's state: the stored result if any; else PENDING while the message
+   * is queued or scheduled, STARTED (with the holder) while it is leased;
+   * null when the id is unknown.
+   */
+  getResult(id: string): Promise<ResultRecord | null>;
+
+  /**
+   * Resolves once the task has a final state (SUCCESS, FAILURE, REVOKED), or
+   * after `timeoutMs` with whatever `getResult` says then.
+   */
+  waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null>;
+
+  /** Stores a non-final record (e.g. progress) for a leased task. Fenced. */
+  updateProgress(lease: Lease, record: ResultRecord): Promise<boolean>;
+
+  /** Removes ready messages of the given queues (never leased or scheduled ones). Count per queue. */
+  purge(queues: readonly string[]): Promise<Record<string, number>>;
+
+  /** Depth of each known queue (or of the ones named). */
+  stats(queues?: readonly string[]): Promise<QueueStats[]>;
+
+  /** A small key-value store (beat watermarks and the like). */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string, ttlMs?: number): Promise<void>;
+}
+
+/** Identifies one lease on one message; `token` fences it. */
+export interface Lease {
+  id: string;
+  token: string;
+}
+
+export interface ReserveRequest {
+  queues: readonly string[];
+  /** Who takes the messages: `hostname` (unique per worker process). */
+  holder: string;
+  max: number;
+  leaseMs: number;
+  /** How long to wait when nothing is ready; 0 = do not wait. */
+  waitMs: number;
+  signal?: AbortSignal;
+}
+
+export interface Reservation {
+  id: string;
+  queue: string;
+  body: string;
+  lease: Lease;
+  /** How many times the broker has handed this message out, this one included. */
+  deliveries: number;
+}
+
+export interface FinishOutcome {
+  accepted: boolean;
+  next: Reservation[];
+}
+
+export interface QueueStats {
+  queue: string;
+  ready: number;
+  scheduled: number;
+  leased: number;
+  dead: number;
+  /** Age in ms of the oldest ready message, or null when none is waiting. */
+  oldestReadyAgeMs: number | null;
+}
+
+/** What opens a broker for a URL; brokers/index.ts picks one by scheme. */
+export interface BrokerOptions {
+  url: string;
+  projectRoot: string;
+  resultExpiresMs: number;
+  keyPrefix: string;
+  redisTls?: import('../config.js').RedisTlsOptions;
+}

@@ -1,0 +1,59 @@
+/**
+ * The embedded broker's tables. One file holds queue, results, dead letters
+ * and a small key-value store, so one transaction can ack a message and store
+ * its result together.
+ *
+ * messages.state: 'ready' → 'leased' (reserve) → deleted (finish) | 'ready'
+ * (release, lapsed lease) | 'scheduled' (retry with eta). 'scheduled' → 'ready'
+ * when available_at passes. For 'scheduled' available_at is the eta; for
+ * 'leased' it is the lease deadline.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,  -- FIFO order; kept on hand-back
+  id           TEXT NOT NULL UNIQUE,
+  queue        TEXT NOT NULL,
+  priority     INTEGER NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('ready', 'scheduled', 'leased')),
+  available_at INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  enqueued_at  INTEGER NOT NULL,
+  holder       TEXT,
+  token        TEXT,
+  leased_at    INTEGER,
+  deliveries   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, state, priority, seq);
+CREATE INDEX IF NOT EXISTS messages_due ON messages (state, available_at);
+
+CREATE TABLE IF NOT EXISTS results (
+  id         TEXT PRIMARY KEY,
+  state      TEXT NOT NULL,
+  record     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS results_expiry ON results (expires_at);
+
+CREATE TABLE IF NOT EXISTS dead_letters (
+  seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+  id      TEXT NOT NULL,
+  queue   TEXT NOT NULL,
+  reason  TEXT NOT NULL,
+  body    TEXT NOT NULL,
+  dead_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dead_letters_queue ON dead_letters (queue);
+
+CREATE TABLE IF NOT EXISTS meta (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  expires_at INTEGER
+);
+`;
+
+/** Dead letters kept at most; older ones are dropped first. */
+export const DEAD_LETTER_CAP = 10_000;
+/** Raw bodies are cut to this many characters in dead letters. */
+export const DEAD_BODY_MAX = 4096;

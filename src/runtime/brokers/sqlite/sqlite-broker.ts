@@ -1,0 +1,308 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { TqError } from '../../errors.js';
+import { newLeaseToken } from '../../ids.js';
+import { truncate, type Envelope } from '../../message.js';
+import { isFinal, type ResultRecord } from '../../states.js';
+import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
+import { ChangeWaiter } from './change-waiter.js';
+import { DEAD_BODY_MAX, DEAD_LETTER_CAP, SCHEMA } from './schema.js';
+import { prepareStatements, type Statements } from './statements.js';
+
+/** How often an idle waiter re-checks for work nobody announced (due etas, lapsed leases). */
+const IDLE_TICK_MS = 50;
+/** How often expired results and meta rows are swept. */
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * The embedded broker: one SQLite file in WAL mode, shared by every process on
+ * the machine. Each verb is one IMMEDIATE transaction, so reserve-and-record-
+ * holder and ack-and-store-result are atomic across processes.
+ *
+ * States: open (after connect) → closed. Calls after close throw.
+ */
+export class SqliteBroker implements Broker {
+  readonly kind = 'sqlite';
+  readonly displayUrl: string;
+  private readonly path: string;
+  private db: Database.Database | undefined;
+  private st!: Statements;
+  private waiter!: ChangeWaiter;
+  private lastSweep = 0;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.displayUrl = options.url;
+    this.path = sqlitePath(options.url, options.projectRoot);
+  }
+
+  async connect(): Promise<void> {
+    if (this.db) return;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      const db = new Database(this.path, { timeout: 10_000 });
+      db.pragma('journal_mode = WAL');
+      // NORMAL in WAL survives a process crash (what we promise); only an OS crash can lose the last commits.
+      db.pragma('synchronous = NORMAL');
+      db.exec(SCHEMA);
+      this.db = db;
+      this.st = prepareStatements(db);
+    } catch (err) {
+      throw openError(this.path, err);
+    }
+    this.waiter = new ChangeWaiter(dirname(this.path), IDLE_TICK_MS);
+  }
+
+  async close(): Promise<void> {
+    this.waiter?.close();
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  async enqueue(envelopes: readonly Envelope[]): Promise<void> {
+    const now = Date.now();
+    this.tx(() => {
+      for (const e of envelopes) this.insert(e, now);
+    });
+  }
+
+  async enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.tx(() => {
+      const claimed = this.st.claimMeta.run(uniqueKey, String(now), now + ttlMs, now).changes > 0;
+      if (claimed) this.insert(envelope, now);
+      return claimed;
+    });
+  }
+
+  async reserve(request: ReserveRequest): Promise<Reservation[]> {
+    const deadline = Date.now() + request.waitMs;
+    for (;;) {
+      if (this.hasWork(request.queues)) {
+        const taken = this.tx(() => this.take(request));
+        if (taken.length > 0) return taken;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || request.signal?.aborted) return [];
+      await this.waiter.wait(left, request.signal);
+    }
+  }
+
+  async finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome> {
+    const now = Date.now();
+    const outcome = this.tx(() => {
+      if (this.st.ack.run(lease.id, lease.token).changes === 0) return { accepted: false, next: [] };
+      if (record) this.storeResult(record, now);
+      return { accepted: true, next: next && next.max > 0 ? this.take(next) : [] };
+    });
+    this.maybeSweep(now);
+    return outcome;
+  }
+
+  async retry(lease: Lease, envelope: Envelope, record: ResultRecord): Promise<boolean> {
+    const now = Date.now();
+    return this.tx(() => {
+      const due = envelope.etaMs ?? now;
+      const state = due > now ? 'scheduled' : 'ready';
+      const changed = this.st.reschedule.run(state, due, envelope.body, envelope.priority, lease.id, lease.token).changes;
+      if (changed > 0) this.storeResult(record, now);
+      return changed > 0;
+    });
+  }
+
+  async release(leases: readonly Lease[]): Promise<number> {
+    return this.tx(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
+  }
+
+  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
+    const now = Date.now();
+    return this.tx(() => {
+      const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
+      if (!row) return false;
+      this.st.ack.run(lease.id, lease.token);
+      this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), truncate(row.body, DEAD_BODY_MAX), now);
+      this.st.capDead.run(DEAD_LETTER_CAP);
+      if (record) this.storeResult(record, now);
+      return true;
+    });
+  }
+
+  async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    const deadline = Date.now() + leaseMs;
+    return this.tx(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
+  }
+
+  async getResult(id: string): Promise<ResultRecord | null> {
+    const now = Date.now();
+    const stored = this.st.getResult.get(id, now) as { record: string } | undefined;
+    if (stored) return JSON.parse(stored.record) as ResultRecord;
+    const msg = this.st.messageState.get(id) as MessageRow | undefined;
+    if (!msg) return null;
+    return pendingRecord(msg, now);
+  }
+
+  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.getResult(id);
+      const left = deadline - Date.now();
+      if ((record && isFinal(record.state)) || left <= 0 || signal?.aborted) return record;
+      await this.waiter.wait(left, signal);
+    }
+  }
+
+  async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
+    const now = Date.now();
+    return this.tx(() => {
+      if (!this.st.isHolder.get(lease.id, lease.token)) return false;
+      this.storeResult(record, now);
+      return true;
+    });
+  }
+
+  async purge(queues: readonly string[]): Promise<Record<string, number>> {
+    return this.tx(() => Object.fromEntries(queues.map((q) => [q, this.st.purge.run(q).changes])));
+  }
+
+  async stats(queues?: readonly string[]): Promise<QueueStats[]> {
+    const now = Date.now();
+    const byQueue = new Map<string, QueueStats>();
+    const entry = (queue: string) => {
+      let s = byQueue.get(queue);
+      if (!s) byQueue.set(queue, (s = { queue, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null }));
+      return s;
+    };
+    for (const q of queues ?? []) entry(q);
+    for (const row of this.st.countByState.all() as { queue: string; state: string; n: number; oldest: number }[]) {
+      const s = entry(row.queue);
+      if (row.state === 'ready') {
+        s.ready += row.n;
+        s.oldestReadyAgeMs = now - row.oldest;
+      } else if (row.state === 'scheduled') s.scheduled += row.n;
+      else s.leased += row.n;
+    }
+    for (const row of this.st.countDead.all() as { queue: string; n: number }[]) entry(row.queue).dead = row.n;
+    const all = [...byQueue.values()].sort((a, b) => a.queue.localeCompare(b.queue));
+    return queues ? all.filter((s) => queues.includes(s.queue)) : all;
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    const row = this.st.getMeta.get(key, Date.now()) as { value: string } | undefined;
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.st.setMeta.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs);
+  }
+
+  /** A cheap read (no write lock) so idle workers don't contend for the writer lock. */
+  private hasWork(queues: readonly string[]): boolean {
+    const now = Date.now();
+    if (this.st.anyDue.get(now)) return true;
+    return queues.some((q) => this.st.anyReady.get(q));
+  }
+
+  /** Inside a transaction: promote due/lapsed rows, then lease up to `max` ready ones. */
+  private take(request: ReserveRequest): Reservation[] {
+    const now = Date.now();
+    this.st.promoteDue.run(now);
+    const taken: Reservation[] = [];
+    for (const queue of request.queues) {
+      const want = request.max - taken.length;
+      if (want <= 0) break;
+      for (const row of this.st.selectReady.all(queue, want) as { seq: number; id: string; body: string; deliveries: number }[]) {
+        const token = newLeaseToken();
+        this.st.lease.run(request.holder, token, now + request.leaseMs, now, row.seq);
+        taken.push({ id: row.id, queue, body: row.body, lease: { id: row.id, token }, deliveries: row.deliveries + 1 });
+      }
+    }
+    return taken;
+  }
+
+  private insert(e: Envelope, now: number): void {
+    const due = e.etaMs ?? now;
+    // INSERT OR IGNORE: enqueueing an id that is already queued is a no-op, not a second copy.
+    this.st.insert.run(e.id, e.queue, e.priority, due > now ? 'scheduled' : 'ready', due, e.body, now);
+  }
+
+  private storeResult(record: ResultRecord, now: number): void {
+    this.st.upsertResult.run(record.id, record.state, JSON.stringify(record), now + this.options.resultExpiresMs);
+  }
+
+  private maybeSweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    this.tx(() => {
+      this.st.sweepResults.run(now);
+      this.st.sweepMeta.run(now);
+    });
+  }
+
+  private tx<T>(fn: () => T): T {
+    if (!this.db) throw new TqError('BROKER_UNREACHABLE', 'the SQLite broker is closed');
+    try {
+      return this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (err instanceof TqError) throw err;
+      if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw openError(this.path, err);
+      throw err;
+    }
+  }
+}
+
+interface MessageRow {
+  id: string;
+  queue: string;
+  state: string;
+  holder: string | null;
+  leased_at: number | null;
+  enqueued_at: number;
+  available_at: number;
+  body: string;
+}
+
+function pendingRecord(msg: MessageRow, now: number): ResultRecord {
+  const leased = msg.state === 'leased' && msg.available_at > now;
+  let task = '';
+  let retries = 0;
+  try {
+    const parsed = JSON.parse(msg.body) as { task?: unknown; retries?: unknown };
+    if (typeof parsed.task === 'string') task = parsed.task;
+    if (typeof parsed.retries === 'number') retries = parsed.retries;
+  } catch {
+    // a malformed body still has a state; the worker will dead-letter it
+  }
+  return {
+    id: msg.id,
+    task,
+    state: leased ? 'STARTED' : 'PENDING',
+    queue: msg.queue,
+    retries,
+    worker: leased ? (msg.holder ?? undefined) : undefined,
+    enqueuedAt: new Date(msg.enqueued_at).toISOString(),
+    startedAt: leased && msg.leased_at ? new Date(msg.leased_at).toISOString() : undefined,
+    eta: msg.state === 'scheduled' ? new Date(msg.available_at).toISOString() : undefined,
+  };
+}
+
+/** `sqlite://.tq/tq.db` is relative to the project root; `sqlite:///abs/path` is absolute. */
+export function sqlitePath(url: string, projectRoot: string): string {
+  const rest = url.replace(/^sqlite:\/\//i, '');
+  if (!rest) throw new TqError('CONFIG', `no file in broker URL '${url}'`, { hint: 'e.g. sqlite://.tq/tq.db' });
+  return isAbsolute(rest) ? rest : resolve(projectRoot, rest);
+}
+
+function openError(path: string, err: unknown): TqError {
+  const code = (err as { code?: string }).code ?? '';
+  const message = (err as Error).message;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new TqError('BROKER_CORRUPT', `${path} is not a usable SQLite database (${message})`, {
+      hint: 'move the file aside (tq will create a fresh one) or point --broker at another file',
+      cause: err,
+    });
+  }
+  return new TqError('BROKER_UNREACHABLE', `cannot use SQLite broker at ${path}: ${message}`, {
+    hint: 'check that the directory exists and is writable',
+    cause: err,
+  });
+}

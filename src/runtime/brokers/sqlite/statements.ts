@@ -1,0 +1,52 @@
+import type Database from 'better-sqlite3';
+
+/** Every SQL statement the broker runs, prepared once per connection. */
+export function prepareStatements(db: Database.Database): Statements {
+  const p = (sql: string): Database.Statement => db.prepare(sql);
+  return {
+    insert: p(`INSERT OR IGNORE INTO messages (id, queue, priority, state, available_at, body, enqueued_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    anyReady: p(`SELECT 1 FROM messages WHERE queue = ? AND state = 'ready' LIMIT 1`).pluck(),
+    anyDue: p(`SELECT 1 FROM messages WHERE state IN ('scheduled', 'leased') AND available_at <= ? LIMIT 1`).pluck(),
+    // A lapsed lease loses its token here, so the old holder's late ack is refused from now on.
+    promoteDue: p(`UPDATE messages SET state = 'ready', holder = NULL, token = NULL, leased_at = NULL
+                   WHERE state IN ('scheduled', 'leased') AND available_at <= ?`),
+    selectReady: p(`SELECT seq, id, body, deliveries FROM messages
+                    WHERE queue = ? AND state = 'ready' ORDER BY priority, seq LIMIT ?`),
+    lease: p(`UPDATE messages SET state = 'leased', holder = ?, token = ?, available_at = ?, leased_at = ?,
+              deliveries = deliveries + 1 WHERE seq = ?`),
+    ack: p(`DELETE FROM messages WHERE id = ? AND token = ? AND state = 'leased'`),
+    isHolder: p(`SELECT 1 FROM messages WHERE id = ? AND token = ? AND state = 'leased'`).pluck(),
+    leasedBody: p(`SELECT queue, body FROM messages WHERE id = ? AND token = ? AND state = 'leased'`),
+    reschedule: p(`UPDATE messages SET state = ?, available_at = ?, body = ?, priority = ?, holder = NULL, token = NULL,
+                   leased_at = NULL WHERE id = ? AND token = ? AND state = 'leased'`),
+    release: p(`UPDATE messages SET state = 'ready', available_at = 0, holder = NULL, token = NULL, leased_at = NULL
+                WHERE id = ? AND token = ? AND state = 'leased'`),
+    extend: p(`UPDATE messages SET available_at = ? WHERE id = ? AND token = ? AND state = 'leased'`),
+    insertDead: p(`INSERT INTO dead_letters (id, queue, reason, body, dead_at) VALUES (?, ?, ?, ?, ?)`),
+    capDead: p(`DELETE FROM dead_letters WHERE seq <= (SELECT MAX(seq) FROM dead_letters) - ?`),
+    upsertResult: p(`INSERT INTO results (id, state, record, expires_at) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (id) DO UPDATE SET state = excluded.state, record = excluded.record,
+                     expires_at = excluded.expires_at`),
+    getResult: p(`SELECT record FROM results WHERE id = ? AND expires_at > ?`),
+    messageState: p(`SELECT id, queue, state, holder, leased_at, enqueued_at, available_at, body FROM messages WHERE id = ?`),
+    purge: p(`DELETE FROM messages WHERE queue = ? AND state = 'ready'`),
+    countByState: p(`SELECT queue, state, COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM messages GROUP BY queue, state`),
+    countDead: p(`SELECT queue, COUNT(*) AS n FROM dead_letters GROUP BY queue`),
+    claimMeta: p(`INSERT INTO meta (key, value, expires_at) VALUES (?, ?, ?)
+                  ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
+                  WHERE meta.expires_at IS NOT NULL AND meta.expires_at <= ?`),
+    getMeta: p(`SELECT value FROM meta WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)`),
+    setMeta: p(`INSERT INTO meta (key, value, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`),
+    sweepResults: p(`DELETE FROM results WHERE expires_at <= ?`),
+    sweepMeta: p(`DELETE FROM meta WHERE expires_at IS NOT NULL AND expires_at <= ?`),
+  };
+}
+
+export type StatementName =
+  | 'insert' | 'anyReady' | 'anyDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
+  | 'reschedule' | 'release' | 'extend' | 'insertDead' | 'capDead' | 'upsertResult' | 'getResult' | 'messageState'
+  | 'purge' | 'countByState' | 'countDead' | 'claimMeta' | 'getMeta' | 'setMeta' | 'sweepResults' | 'sweepMeta';
+
+export type Statements = Record<StatementName, Database.Statement>;

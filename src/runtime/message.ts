@@ -1,0 +1,113 @@
+import { TqError } from './errors.js';
+
+/**
+ * The native task message: one JSON object, UTF-8. Nothing in it ever names a
+ * module, a file or code to load; `task` is looked up in the worker's registry.
+ */
+export interface TaskMessage {
+  id: string;
+  task: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  queue: string;
+  /** 0–9, 0 runs first. */
+  priority: number;
+  /** ISO-8601 UTC, or null to run as soon as possible. */
+  eta: string | null;
+  /** ISO-8601 UTC after which the task is REVOKED instead of run, or null. */
+  expires: string | null;
+  /** How many times this task has been retried so far. */
+  retries: number;
+  rootId: string;
+  parentId: string | null;
+  headers: Record<string, unknown>;
+}
+
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 9;
+export const DEFAULT_PRIORITY = 4;
+
+/** A message as the broker keeps it: opaque body plus what the broker indexes on. */
+export interface Envelope {
+  id: string;
+  queue: string;
+  priority: number;
+  /** Epoch ms when the message becomes ready; null or ≤ now for at once. */
+  etaMs: number | null;
+  /** The encoded message. Brokers store it byte for byte and never parse it. */
+  body: string;
+}
+
+export function encodeMessage(message: TaskMessage, maxBytes: number): Envelope {
+  let body: string;
+  try {
+    body = JSON.stringify(message);
+  } catch (err) {
+    throw new TqError('BAD_INPUT', `task arguments cannot be encoded as JSON: ${(err as Error).message}`);
+  }
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size > maxBytes) {
+    throw new TqError('MESSAGE_TOO_LARGE', `message for ${message.task} is ${size} bytes, over the limit of ${maxBytes}`, {
+      hint: 'pass a reference (a URL, a row id) instead of the data, or raise maxMessageBytes',
+    });
+  }
+  return {
+    id: message.id,
+    queue: message.queue,
+    priority: message.priority,
+    etaMs: message.eta ? Date.parse(message.eta) : null,
+    body,
+  };
+}
+
+export type DecodeResult = { ok: true; message: TaskMessage } | { ok: false; reason: string };
+
+/**
+ * Parses and validates a body taken from the broker. Never throws: a malformed
+ * message is reported with a reason so the worker can dead-letter it and go on.
+ */
+export function decodeMessage(body: string, maxBytes: number): DecodeResult {
+  const size = Buffer.byteLength(body, 'utf8');
+  if (size > maxBytes) return { ok: false, reason: `message is ${size} bytes, over the limit of ${maxBytes}` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (err) {
+    return { ok: false, reason: `not JSON: ${(err as Error).message}` };
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not a JSON object' };
+  const m = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const expect = (cond: boolean, what: string) => {
+    if (!cond) problems.push(what);
+  };
+  expect(typeof m.id === 'string' && m.id.length > 0 && m.id.length <= 200, 'id must be a non-empty string');
+  expect(typeof m.task === 'string' && /^[\w.:-]{1,200}$/.test(m.task), 'task must be a task name');
+  expect(Array.isArray(m.args), 'args must be an array');
+  expect(isPlainObject(m.kwargs), 'kwargs must be an object');
+  expect(typeof m.queue === 'string', 'queue must be a string');
+  expect(Number.isInteger(m.priority) && (m.priority as number) >= MIN_PRIORITY && (m.priority as number) <= MAX_PRIORITY, 'priority must be 0–9');
+  expect(m.eta === null || isIsoDate(m.eta), 'eta must be an ISO date or null');
+  expect(m.expires === null || isIsoDate(m.expires), 'expires must be an ISO date or null');
+  expect(Number.isInteger(m.retries) && (m.retries as number) >= 0, 'retries must be a whole number');
+  expect(typeof m.rootId === 'string', 'rootId must be a string');
+  expect(m.parentId === null || typeof m.parentId === 'string', 'parentId must be a string or null');
+  expect(isPlainObject(m.headers), 'headers must be an object');
+  if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+  return { ok: true, message: m as unknown as TaskMessage };
+}
+
+/** A plain object whose own keys cannot reach Object.prototype. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return !Object.prototype.hasOwnProperty.call(value, '__proto__');
+}
+
+function isIsoDate(value: unknown): boolean {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+}
+
+/** Cuts raw bytes to a printable, bounded preview (dead letters, logs). */
+export function truncate(text: string, max = 512): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more chars)`;
+}

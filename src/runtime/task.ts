@@ -1,0 +1,112 @@
+import { pathToFileURL } from 'node:url';
+import { getDefaultClient, type Client, type SendOptions } from './client.js';
+import type { ScheduleSpec } from './config.js';
+import { TqError } from './errors.js';
+import type { AsyncResult } from './result.js';
+
+/** Options fixed when a task is declared. Per-call options go to `applyAsync`. */
+export interface TaskOptions {
+  /** The registered name; default: the name of the export that holds the task. */
+  name?: string;
+  queue?: string;
+  priority?: number;
+  /** Run this task periodically (see `tq beat`). */
+  schedule?: ScheduleSpec;
+  /** How many times a failing task is retried (default 0). */
+  retries?: number;
+  /** Seconds before a retry (default 1). */
+  retryDelay?: number;
+}
+
+export type TaskFn<A extends unknown[], R> = (...args: A) => R | Promise<R>;
+
+export interface ApplyOptions<A extends unknown[]> extends Omit<SendOptions, 'args'> {
+  args?: A;
+}
+
+/** Marks task objects without relying on module identity (tasks load `tq` from dist, the CLI too, tests from src). */
+export const TASK_BRAND = Symbol.for('tq.task');
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export interface Task<A extends unknown[] = any[], R = any> {
+  readonly [TASK_BRAND]: true;
+  readonly fn: TaskFn<A, R>;
+  readonly options: Readonly<TaskOptions>;
+  /** The registered name; set by the `name` option or learnt from the export. */
+  readonly name: string | undefined;
+  /** Sends the task with these arguments; resolves once the broker has it. */
+  delay(...args: A): Promise<AsyncResult<Awaited<R>>>;
+  /** Sends the task with full control (countdown, eta, expires, queue, priority, taskId…). */
+  applyAsync(options?: ApplyOptions<A>, client?: Client): Promise<AsyncResult<Awaited<R>>>;
+  /** Runs the function here and now, without a broker (for tests and scripts). */
+  run(...args: A): Promise<Awaited<R>>;
+}
+
+/**
+ * Declares a task. The task's name is its export's name (`export const
+ * send_mail = task(…)` is "send_mail") unless `options.name` says otherwise.
+ */
+export function task<A extends unknown[], R>(fn: TaskFn<A, R>, options: TaskOptions = {}): Task<A, R> {
+  if (typeof fn !== 'function') throw new TqError('BAD_INPUT', 'task() takes a function');
+  const definedIn = callerModule();
+  let name = options.name;
+
+  const self: Task<A, R> & { bindName(n: string): void; definedIn?: string } = {
+    [TASK_BRAND]: true,
+    fn,
+    options: Object.freeze({ ...options }),
+    get name() {
+      return name;
+    },
+    definedIn,
+    /** Discovery tells a task the export it was found under. */
+    bindName(n: string) {
+      name ??= n;
+    },
+    delay: (...args: A) => self.applyAsync({ args }),
+    async applyAsync(opts: ApplyOptions<A> = {}, client?: Client) {
+      const resolved = name ?? (await learnName(self, definedIn));
+      const c = client ?? (await getDefaultClient());
+      return c.sendTask<Awaited<R>>(resolved, { queue: options.queue, priority: options.priority, ...opts });
+    },
+    run: (...args: A) => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
+  };
+  return self;
+}
+
+export function isTask(value: unknown): value is Task & { bindName(n: string): void } {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[TASK_BRAND] === true;
+}
+
+/** Finds the export that holds `t` in the module that declared it (already loaded, so this is a cache hit). */
+async function learnName(t: Task & { bindName(n: string): void }, definedIn: string | undefined): Promise<string> {
+  if (definedIn) {
+    const mod = (await import(definedIn)) as Record<string, unknown>;
+    for (const [key, value] of Object.entries(mod)) {
+      if (value === t) {
+        t.bindName(key === 'default' ? baseName(definedIn) : key);
+        return t.name!;
+      }
+    }
+  }
+  throw new TqError('BAD_INPUT', `cannot tell the name of a task declared in ${definedIn ?? 'an unknown module'}`, {
+    hint: "export it (export const my_task = task(…)) or give it a name: task(fn, { name: 'my_task' })",
+  });
+}
+
+function baseName(url: string): string {
+  return url.replace(/[?#].*$/, '').replace(/^.*\//, '').replace(/\.[^.]+$/, '');
+}
+
+/** The module URL of whoever called task(), read from the stack. */
+function callerModule(): string | undefined {
+  const lines = (new Error().stack ?? '').split('\n').slice(1);
+  for (const line of lines) {
+    const match = /\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?\s*$/.exec(line);
+    if (!match) continue;
+    const location = match[1]!;
+    if (/\/runtime\/task\.(ts|js)$/.test(location)) continue;
+    return location.startsWith('file://') ? location : pathToFileURL(location).href;
+  }
+  return undefined;
+}

@@ -1,0 +1,50 @@
+import type { TaskMessage } from '../message.js';
+import type { ResultRecord } from '../states.js';
+import type { Outcome } from './outcome.js';
+
+/** The backend record an outcome stores (null: nothing to store). */
+export function recordFor(outcome: Outcome, worker: string, startedAt: number | undefined): ResultRecord | null {
+  const now = new Date().toISOString();
+  const base = (m: TaskMessage): ResultRecord => ({
+    id: m.id,
+    task: m.task,
+    state: 'PENDING',
+    queue: m.queue,
+    retries: m.retries,
+    worker,
+    startedAt: startedAt ? new Date(startedAt).toISOString() : undefined,
+    finishedAt: now,
+  });
+  switch (outcome.kind) {
+    case 'success':
+      return { ...base(outcome.message), state: 'SUCCESS', result: outcome.value };
+    case 'failure':
+      return { ...base(outcome.message), state: 'FAILURE', error: outcome.error };
+    case 'retry':
+      return {
+        ...base(outcome.message),
+        state: 'RETRY',
+        error: outcome.error,
+        eta: new Date(Date.now() + outcome.delayMs).toISOString(),
+        finishedAt: undefined,
+      };
+    case 'revoked':
+      return { ...base(outcome.message), state: 'REVOKED', error: { name: 'Revoked', message: outcome.reason } };
+    case 'reject':
+      // A message we could not even parse has no id we can trust; its dead letter keeps it.
+      return outcome.message
+        ? { ...base(outcome.message), state: 'FAILURE', error: { name: 'Rejected', message: outcome.reason } }
+        : null;
+  }
+}
+
+/** Short, single-line summary of a value for log lines. */
+export function summarize(value: unknown, max = 120): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}

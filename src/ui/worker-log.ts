@@ -1,0 +1,31 @@
+import type { Logger } from '../runtime/log.js';
+import type { Worker } from '../runtime/worker/worker.js';
+import { summarize } from '../runtime/worker/records.js';
+
+/** Plain Celery-like log lines for a worker's events (the non-TUI view). */
+export function logWorkerEvents(worker: Worker, log: Logger): void {
+  worker.on('task-received', (m) => log.info(`Task ${m.task}[${m.id}] received`));
+  worker.on('task-finished', (outcome, accepted) => {
+    const m = outcome.message;
+    const who = m ? `${m.task}[${m.id}]` : 'message';
+    const late = accepted ? '' : ' (lease lost: another worker owns this task now; outcome discarded)';
+    switch (outcome.kind) {
+      case 'success':
+        return log.info(`Task ${who} succeeded in ${seconds(outcome.runtimeMs)}: ${summarize(outcome.value)}${late}`);
+      case 'failure':
+        return log.error(`Task ${who} failed in ${seconds(outcome.runtimeMs)}: ${outcome.error.name}: ${outcome.error.message}${late}`);
+      case 'retry':
+        return log.warn(`Task ${who} retry in ${seconds(outcome.delayMs)}: ${outcome.error.name}: ${outcome.error.message}${late}`);
+      case 'revoked':
+        return log.warn(`Task ${who} revoked: ${outcome.reason}${late}`);
+      case 'reject':
+        return log.warn(`Rejected ${who} to dead letters: ${outcome.reason}${late}`);
+    }
+  });
+  worker.on('lease-lost', (id) => log.warn(`Lease on task ${id} was lost; it may run again elsewhere`));
+  worker.on('broker-error', (err) => log.error(`Broker error: ${(err as Error)?.message ?? String(err)}`));
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3)}s`;
+}
