@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Broker } from '../../src/runtime/brokers/broker.js';
+import { openBroker } from '../../src/runtime/brokers/index.js';
+
+/** One broker implementation under test: starts what it needs, opens isolated brokers. */
+export interface BrokerHarness {
+  name: string;
+  /** start whatever server is needed; returns a factory of fresh, isolated brokers */
+  setup(): Promise<{ open(options?: { resultExpiresMs?: number }): Promise<Broker>; teardown(): Promise<void> }>;
+}
+
+export const sqliteHarness: BrokerHarness = {
+  name: 'sqlite',
+  async setup() {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-contract-'));
+    let n = 0;
+    return {
+      open: (options = {}) =>
+        openBroker({
+          url: `sqlite://${join(dir, `broker-${n++}.db`)}`,
+          projectRoot: dir,
+          resultExpiresMs: options.resultExpiresMs ?? 60_000,
+          keyPrefix: 'tq:',
+        }),
+      teardown: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+};

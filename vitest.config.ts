@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    // 2 cores: more parallel files than this only makes the timing-sensitive ones flaky.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
