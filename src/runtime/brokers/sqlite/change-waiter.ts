@@ -4,20 +4,28 @@ import { watch, type FSWatcher } from 'node:fs';
  * Wakes waiters when the SQLite file may have changed. SQLite cannot block a
  * reader until a row appears, so an idle worker would otherwise poll. Instead
  * we watch the database's directory (inotify on Linux: another process's commit
- * touches the -wal file) and fall back to a slow tick for what no write
- * announces (a delayed message becoming due, a lease lapsing) and for file
- * systems where watching does not work.
+ * touches the -wal file). What no write announces — a delayed message becoming
+ * due, a lease lapsing — the caller covers by sleeping no longer than until the
+ * next such time; a slow tick covers missed events, a fast one file systems
+ * that cannot be watched.
  *
- * States: idle (no watcher) → watching (≥1 waiter) → idle; closed is final.
+ * States: idle (no watcher yet) → watching (from the first wait on; one
+ * inotify watch kept for the broker's life, as re-creating it per wait costs
+ * more than the wait) → closed.
  */
 export class ChangeWaiter {
   private watcher: FSWatcher | undefined;
   private waiters = new Set<() => void>();
   private closed = false;
 
+  /**
+   * @param watchedTickMs longest sleep while the directory watch works (a safety net for missed events)
+   * @param unwatchedTickMs longest sleep when it cannot be watched (e.g. some network file systems)
+   */
   constructor(
     private readonly dir: string,
-    private readonly fallbackMs: number,
+    private readonly watchedTickMs: number,
+    private readonly unwatchedTickMs: number,
   ) {}
 
   /** Resolves on the next change, after `ms` (capped by the fallback tick), or on abort. */
@@ -29,10 +37,9 @@ export class ChangeWaiter {
         clearTimeout(timer);
         signal?.removeEventListener('abort', done);
         this.waiters.delete(done);
-        if (this.waiters.size === 0) this.stopWatcher();
         resolve();
       };
-      const timer = setTimeout(done, Math.min(ms, this.fallbackMs));
+      const timer = setTimeout(done, Math.min(ms, this.watcher ? this.watchedTickMs : this.unwatchedTickMs));
       signal?.addEventListener('abort', done, { once: true });
       this.waiters.add(done);
     });

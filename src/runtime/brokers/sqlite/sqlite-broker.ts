@@ -10,8 +10,10 @@ import { ChangeWaiter } from './change-waiter.js';
 import { DEAD_BODY_MAX, DEAD_LETTER_CAP, SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
-/** How often an idle waiter re-checks for work nobody announced (due etas, lapsed leases). */
-const IDLE_TICK_MS = 50;
+/** Longest idle sleep while the database directory is watched (a net under missed events). */
+const WATCHED_TICK_MS = 500;
+/** Longest idle sleep where the directory cannot be watched: the pickup latency we promise (~50 ms). */
+const UNWATCHED_TICK_MS = 50;
 /** How often expired results and meta rows are swept. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -50,7 +52,7 @@ export class SqliteBroker implements Broker {
     } catch (err) {
       throw openError(this.path, err);
     }
-    this.waiter = new ChangeWaiter(dirname(this.path), IDLE_TICK_MS);
+    this.waiter = new ChangeWaiter(dirname(this.path), WATCHED_TICK_MS, UNWATCHED_TICK_MS);
   }
 
   async close(): Promise<void> {
@@ -82,9 +84,12 @@ export class SqliteBroker implements Broker {
         const taken = this.tx(() => this.take(request));
         if (taken.length > 0) return taken;
       }
-      const left = deadline - Date.now();
+      const now = Date.now();
+      const left = deadline - now;
       if (left <= 0 || request.signal?.aborted) return [];
-      await this.waiter.wait(left, request.signal);
+      // Sleep no longer than until the next eta or lease deadline: no write will announce it.
+      const nextDue = this.st.nextDue.get() as number | null;
+      await this.waiter.wait(nextDue === null ? left : Math.min(left, Math.max(1, nextDue - now)), request.signal);
     }
   }
 

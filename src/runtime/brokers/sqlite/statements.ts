@@ -9,6 +9,7 @@ export function prepareStatements(db: Database.Database): Statements {
     anyReady: p(`SELECT 1 FROM messages WHERE queue = ? AND state = 'ready' LIMIT 1`).pluck(),
     anyDue: p(`SELECT 1 FROM messages WHERE state IN ('scheduled', 'leased') AND available_at <= ? LIMIT 1`).pluck(),
     // A lapsed lease loses its token here, so the old holder's late ack is refused from now on.
+    nextDue: p(`SELECT MIN(available_at) FROM messages WHERE state IN ('scheduled', 'leased')`).pluck(),
     promoteDue: p(`UPDATE messages SET state = 'ready', holder = NULL, token = NULL, leased_at = NULL
                    WHERE state IN ('scheduled', 'leased') AND available_at <= ?`),
     selectReady: p(`SELECT seq, id, body, deliveries FROM messages
@@ -45,7 +46,7 @@ export function prepareStatements(db: Database.Database): Statements {
 }
 
 export type StatementName =
-  | 'insert' | 'anyReady' | 'anyDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
+  | 'insert' | 'anyReady' | 'anyDue' | 'nextDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
   | 'reschedule' | 'release' | 'extend' | 'insertDead' | 'capDead' | 'upsertResult' | 'getResult' | 'messageState'
   | 'purge' | 'countByState' | 'countDead' | 'claimMeta' | 'getMeta' | 'setMeta' | 'sweepResults' | 'sweepMeta';
 

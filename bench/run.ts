@@ -1,0 +1,14 @@
+/**
+ * `npm run bench`: throughput and latency tables. Speed is measured here,
+ * never asserted in tests. Sections run one after another so they do not
+ * compete for the machine's cores.
+ */
+import { existsSync } from 'node:fs';
+import { benchSqlite } from './sqlite.js';
+
+const only = process.argv[2];
+if (!only || only === 'sqlite') await benchSqlite();
+if ((!only || only === 'redis') && existsSync(new URL('./redis.ts', import.meta.url))) {
+  const { benchRedis } = (await import('./redis.js')) as { benchRedis: () => Promise<void> };
+  await benchRedis();
+}

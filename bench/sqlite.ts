@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from '../src/index.js';
+import { BENCH_TASKS, BIN, median, percentile, printTable, rate, startWorker, type Row } from './support.js';
+
+const N_ENQUEUE = 5_000;
+const N_DRAIN = 5_000;
+
+/** The embedded broker: enqueue rate, drain rate per pool, and the wall time of one `tq call`. */
+export async function benchSqlite(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-bench-'));
+  const brokerUrl = `sqlite://${join(dir, 'tq.db')}`;
+  const rows: Row[] = [];
+  const client = await createClient({ brokerUrl, cwd: dir });
+  try {
+    let t = performance.now();
+    for (let i = 0; i < N_ENQUEUE; i++) await client.sendTask('noop', { args: [i] });
+    rows.push({ metric: 'enqueue, one at a time', value: rate(N_ENQUEUE, performance.now() - t), note: `${N_ENQUEUE} sendTask calls` });
+    await client.broker.purge(['default']);
+
+    t = performance.now();
+    for (let i = 0; i < N_ENQUEUE; i += 500) await client.sendMany(Array.from({ length: 500 }, (_, j) => ({ name: 'noop', options: { args: [i + j] } })));
+    rows.push({ metric: 'enqueue, bulk (500 per call)', value: rate(N_ENQUEUE, performance.now() - t) });
+    await client.broker.purge(['default']);
+
+    for (const [pool, c] of [['solo', 1], ['async', 10], ['async', 50]] as const) {
+      await client.sendMany(Array.from({ length: N_DRAIN }, (_, i) => ({ name: 'noop', options: { args: [i] } })));
+      const worker = await startWorker(['--broker', brokerUrl, '--pool', pool, '-c', String(c)]);
+      const started = performance.now();
+      await drained(client);
+      const ms = performance.now() - started;
+      rows.push({ metric: `drain ${N_DRAIN} no-op, ${pool} c=${c}`, value: rate(N_DRAIN, ms), note: `worker RSS ${Math.round(worker.rssKb() / 1024)} MiB` });
+      await worker.stop();
+    }
+
+    const idle = await startWorker(['--broker', brokerUrl, '--pool', 'async', '-c', '10']);
+    const cpuBefore = idle.cpuMs();
+    const latencies: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const sent = Date.now();
+      const started = await (await client.sendTask('stamp')).get({ timeout: 10_000 });
+      latencies.push((started as number) - sent);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idleCpu = idle.cpuMs() - cpuBefore;
+    await idle.stop();
+    rows.push({ metric: 'enqueue → handler start, idle worker', value: `p50 ${median(latencies)} ms`, note: `p99 ${percentile(latencies, 99)} ms, 100 tasks` });
+    rows.push({ metric: 'idle worker CPU', value: `${((idleCpu / 5000) * 100).toFixed(1)}%`, note: 'over 5 s with nothing to do (after the latency run)' });
+
+    const walls: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [BIN, 'call', 'noop', '1', '--broker', brokerUrl, '--tasks', BENCH_TASKS]);
+      if (r.status !== 0) throw new Error(`tq call failed: ${r.stderr}`);
+      walls.push(performance.now() - t0);
+    }
+    rows.push({ metric: '`tq call` process wall time', value: `${Math.round(median(walls))} ms`, note: 'median of 7, name checked against tasks/' });
+    printTable('SQLite (embedded broker)', rows);
+  } finally {
+    await client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function drained(client: Awaited<ReturnType<typeof createClient>>): Promise<void> {
+  for (;;) {
+    const [s] = await client.broker.stats(['default']);
+    if (!s || (s.ready === 0 && s.leased === 0 && s.scheduled === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,0 +1,3 @@
+import { task } from 'tq';
+
+export const noop = task((n?: number) => n ?? null);
