@@ -1,20 +1,26 @@
 import { Flags } from '@oclif/core';
+import { hostname as osHostname } from 'node:os';
 import { TqCommand } from '../cli/base-command.js';
 import type { LogLevel, PoolName } from '../runtime/config.js';
 import { createLogger } from '../runtime/log.js';
 import { prepareWorker } from '../runtime/worker/start.js';
 import { renderBanner } from '../ui/banner.js';
 import { logWorkerEvents } from '../ui/worker-log.js';
+import { handleShutdownSignals } from '../cli/shutdown.js';
 
 export default class WorkerCommand extends TqCommand {
   static override description = 'Run a worker: take tasks from the broker and run them.';
   static override examples = ['<%= config.bin %> worker', '<%= config.bin %> worker --pool=async -c 50 -Q mail,default -n mail1@%h'];
   static override flags = {
-    pool: Flags.string({ char: 'P', description: 'pool: solo | async (threads, prefork: not built yet)' }),
-    concurrency: Flags.integer({ char: 'c', description: 'how many tasks run at once', min: 1 }),
+    pool: Flags.string({ char: 'P', description: 'prefork (default) | threads | async | solo' }),
+    concurrency: Flags.integer({ char: 'c', description: 'tasks at once (default: CPUs for prefork/threads, 10 for async)', min: 1 }),
     queues: Flags.string({ char: 'Q', description: 'comma-separated queues, in priority order' }),
     hostname: Flags.string({ char: 'n', description: 'worker name (%h = this host); default tq-PID@HOST' }),
     loglevel: Flags.string({ char: 'l', options: ['debug', 'info', 'warn', 'error'], description: 'log level' }),
+    'prefetch-multiplier': Flags.integer({ description: 'reserve up to concurrency × this (default 1)', min: 1 }),
+    'max-tasks-per-child': Flags.integer({ description: 'replace a thread/child after this many tasks', min: 1 }),
+    'max-memory-per-child': Flags.integer({ description: 'replace a thread/child past this many KiB resident', min: 1 }),
+    'soft-shutdown-timeout': Flags.integer({ description: 'seconds a warm shutdown waits before going cold', min: 0 }),
     json: Flags.boolean({ description: 'log JSON lines' }),
   };
 
@@ -25,38 +31,29 @@ export default class WorkerCommand extends TqCommand {
         pool: flags.pool as PoolName | undefined,
         concurrency: flags.concurrency,
         queues: flags.queues?.split(',').map((q) => q.trim()).filter(Boolean),
-        hostname: flags.hostname?.replaceAll('%h', (await import('node:os')).hostname()),
+        hostname: flags.hostname?.replaceAll('%h', osHostname()),
         loglevel: flags.loglevel as LogLevel | undefined,
+        prefetchMultiplier: flags['prefetch-multiplier'],
+        maxTasksPerChild: flags['max-tasks-per-child'],
+        maxMemoryPerChild: flags['max-memory-per-child'],
+        softShutdownTimeout: flags['soft-shutdown-timeout'],
       },
     });
-    const log = createLogger({ level: config.worker.loglevel, name: 'worker', color: this.color(process.stderr), json: flags.json });
-    const started = await prepareWorker(config, log);
-    const { worker } = started;
+    const color = this.color(process.stderr);
+    const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json });
+    const prepared = await prepareWorker(config, log, color);
+    const { worker, pool } = prepared;
     if (!flags.json) {
-      process.stdout.write(
-        renderBanner({ ...started, version: this.config.version, config, queues: config.worker.queues, tasks: started.registry.names(), beat: false }, this.color()) + '\n',
-      );
+      const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: false };
+      process.stdout.write(`${renderBanner(banner, this.color())}\n`);
     }
     logWorkerEvents(worker, log);
     worker.start();
-    log.info(`${started.hostname} ready.`);
-
-    await new Promise<void>((resolve) => {
-      let signals = 0;
-      const onSignal = (name: string) => {
-        signals++;
-        if (signals === 1) {
-          log.info(`${name} received: warm shutdown (finishing ${worker.slots.size} running task(s); send again to stop now)`);
-          void worker.stop().then(resolve);
-        } else {
-          log.warn(`${name} received again: cold shutdown, handing running tasks back`);
-          void worker.stopNow().then((n) => (log.warn(`handed back ${n} task(s)`), resolve()));
-        }
-      };
-      process.on('SIGINT', () => onSignal('SIGINT'));
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-    });
-    await started.close();
+    log.info(`${prepared.hostname} ready.`);
+    const how = await handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
+    await prepared.close();
     log.info('worker stopped');
+    // After a cold stop, tasks in the event loop (solo/async) may still hold timers; their messages are already back in the queue.
+    if (how === 'cold') process.exit(0);
   }
 }

@@ -49,7 +49,13 @@ export interface TqConfig {
   readonly redisTls: RedisTlsOptions;
   readonly worker: {
     readonly pool: PoolName;
-    readonly concurrency: number;
+    readonly maxTasksPerChild?: number;
+    /** KiB of resident memory after which a thread/child is replaced. */
+    readonly maxMemoryPerChild?: number;
+    /** Seconds a warm shutdown waits for running tasks before going cold. */
+    readonly softShutdownTimeout?: number;
+    /** Unset: 1 for solo, 10 for async, the number of CPUs for threads and prefork. */
+    readonly concurrency?: number;
     readonly queues: readonly string[];
     readonly hostname?: string;
     readonly loglevel: LogLevel;
@@ -89,7 +95,7 @@ export const DEFAULTS = {
   leaseMs: 30_000,
   keyPrefix: 'tq:',
   beatTimezone: 'UTC',
-  worker: { pool: 'async' as PoolName, concurrency: 10, queues: ['default'], loglevel: 'info' as LogLevel, prefetchMultiplier: 1 },
+  worker: { pool: 'prefork' as PoolName, queues: ['default'], loglevel: 'info' as LogLevel, prefetchMultiplier: 1 },
 };
 
 /** Defaults → config file → `TQ_*` environment → flags; resolved once, frozen. */
@@ -130,7 +136,8 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     beatTimezone: merged.beatTimezone ?? DEFAULTS.beatTimezone,
     terminal: { noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '', ci: Boolean(env.CI) },
   };
-  positive('worker.concurrency', config.worker.concurrency);
+  if (config.worker.concurrency !== undefined) positive('worker.concurrency', config.worker.concurrency);
+  positive('worker.prefetchMultiplier', config.worker.prefetchMultiplier);
   return deepFreeze(config);
 }
 

@@ -17,6 +17,22 @@ export interface TaskContext {
   log: Logger;
   /** Reports progress (0..1) and a short note; shown by `tq result` and the TUI. */
   progress(fraction: number, note?: string): void;
+  /**
+   * Asks for this task to run again later, and ends this attempt: throws a
+   * RetryRequest the worker recognises. `countdown` in seconds overrides the backoff.
+   */
+  retry(options?: { countdown?: number; error?: unknown }): never;
+}
+
+/** Thrown by `currentTask().retry()`; the worker reschedules instead of failing. */
+export class RetryRequest extends Error {
+  constructor(
+    readonly countdown: number | undefined,
+    readonly original: unknown,
+  ) {
+    super(original instanceof Error ? original.message : 'retry requested');
+    this.name = 'Retry';
+  }
 }
 
 const storage = new AsyncLocalStorage<TaskContext>();

@@ -12,10 +12,30 @@ export interface TaskOptions {
   priority?: number;
   /** Run this task periodically (see `tq beat`). */
   schedule?: ScheduleSpec;
-  /** How many times a failing task is retried (default 0). */
+  /**
+   * Most retries before the task fails for good (and its message goes to dead
+   * letters). Setting it retries any error; `autoretryFor` narrows that down.
+   * `currentTask().retry()` may retry up to this many times (default 3).
+   */
   retries?: number;
-  /** Seconds before a retry (default 1). */
+  /** Seconds before a retry (default 1); the base of the backoff. */
   retryDelay?: number;
+  /** Exponential backoff: delay = retryDelay × factor^retries, capped at max seconds, with full jitter. */
+  backoff?: boolean | { factor?: number; max?: number; jitter?: boolean };
+  /** Retry only errors of these classes or names (default: any error, when `retries` is set). */
+  autoretryFor?: readonly (string | (new (...args: never[]) => Error))[];
+  /** Hard limit in seconds: the thread or child running it is ended (threads, prefork pools). */
+  timeLimit?: number;
+  /** Soft limit in seconds: the task's AbortSignal fires with a SoftTimeLimitExceeded error. */
+  softTimeLimit?: number;
+  /** Starts allowed across all workers on the broker: '10/s', '100/m', '1000/h'. Over it, tasks wait queued. */
+  rateLimit?: string;
+  /** Default expiry for calls of this task, in seconds. */
+  expires?: number;
+  /** true (default): ack after running — at least once. false: ack before running — at most once. */
+  acksLate?: boolean;
+  /** Do not store the return value (state still reaches the backend). */
+  ignoreResult?: boolean;
 }
 
 export type TaskFn<A extends unknown[], R> = (...args: A) => R | Promise<R>;
@@ -67,7 +87,7 @@ export function task<A extends unknown[], R>(fn: TaskFn<A, R>, options: TaskOpti
     async applyAsync(opts: ApplyOptions<A> = {}, client?: Client) {
       const resolved = name ?? (await learnName(self, definedIn));
       const c = client ?? (await getDefaultClient());
-      return c.sendTask<Awaited<R>>(resolved, { queue: options.queue, priority: options.priority, ...opts });
+      return c.sendTask<Awaited<R>>(resolved, { queue: options.queue, priority: options.priority, expires: options.expires, ...opts });
     },
     run: (...args: A) => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
   };

@@ -26,7 +26,7 @@ describe('quick-start on the embedded broker', () => {
     return `sqlite://${join(dir, 'tq.db')}`;
   };
   const worker = async (broker: string, tasks = 'tasks', extra: string[] = []) => {
-    const w = startCli(['worker', '--broker', broker, '--tasks', tasks, '-c', '4', ...extra]);
+    const w = startCli(['worker', '--broker', broker, '--tasks', tasks, '-P', 'async', '-c', '4', ...extra]);
     workers.push(w);
     await w.waitForOutput(/ready\./);
     return w;

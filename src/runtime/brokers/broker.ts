@@ -58,9 +58,10 @@ export interface Broker {
 
   /**
    * Puts the message back with a new body (e.g. retries+1) to become ready at
-   * `envelope.etaMs`, and records `record` (state RETRY). Fenced like finish.
+   * `envelope.etaMs`, and records `record` (state RETRY) when given (a task held
+   * back by a rate limit is put back with no record). Fenced like finish.
    */
-  retry(lease: Lease, envelope: Envelope, record: ResultRecord): Promise<boolean>;
+  retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean>;
 
   /**
    * Hands messages back unchanged, ready at once and ahead of newer ones
@@ -96,6 +97,18 @@ export interface Broker {
 
   /** Stores a non-final record (e.g. progress) for a leased task. Fenced. */
   updateProgress(lease: Lease, record: ResultRecord): Promise<boolean>;
+
+  /** Stores a record with no lease (tasks with acksLate: false, acked before they ran). */
+  storeResult(record: ResultRecord): Promise<void>;
+
+  /**
+   * A global rate limit shared by every worker on this broker (GCRA, no
+   * burst): starts under `key` are spaced `intervalMs` apart. Atomically claims
+   * the next free start time if it is at most `maxWaitMs` away and returns
+   * `{ granted: true, waitMs }` (start after waitMs); otherwise claims nothing
+   * and returns `{ granted: false, waitMs }` (the earliest start).
+   */
+  acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }>;
 
   /** Removes ready messages of the given queues (never leased or scheduled ones). Count per queue. */
   purge(queues: readonly string[]): Promise<Record<string, number>>;

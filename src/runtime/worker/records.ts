@@ -3,7 +3,7 @@ import type { ResultRecord } from '../states.js';
 import type { Outcome } from './outcome.js';
 
 /** The backend record an outcome stores (null: nothing to store). */
-export function recordFor(outcome: Outcome, worker: string, startedAt: number | undefined): ResultRecord | null {
+export function recordFor(outcome: Outcome, worker: string, startedAt: number | undefined, ignoreResult = false): ResultRecord | null {
   const now = new Date().toISOString();
   const base = (m: TaskMessage): ResultRecord => ({
     id: m.id,
@@ -17,7 +17,7 @@ export function recordFor(outcome: Outcome, worker: string, startedAt: number | 
   });
   switch (outcome.kind) {
     case 'success':
-      return { ...base(outcome.message), state: 'SUCCESS', result: outcome.value };
+      return ignoreResult ? { ...base(outcome.message), state: 'SUCCESS' } : { ...base(outcome.message), state: 'SUCCESS', result: outcome.value };
     case 'failure':
       return { ...base(outcome.message), state: 'FAILURE', error: outcome.error };
     case 'retry':

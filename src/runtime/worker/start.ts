@@ -1,48 +1,88 @@
-import { hostname as osHostname } from 'node:os';
+import { availableParallelism, hostname as osHostname } from 'node:os';
 import { clientFor } from '../client.js';
 import type { PoolName, TqConfig } from '../config.js';
 import { discoverTasks, type TaskRegistry } from '../discovery.js';
 import { TqError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Broker } from '../brokers/broker.js';
+import { parseRateLimit } from './policy.js';
+import { InProcessPool } from './pools/in-process.js';
+import { IsolatedPool } from './pools/isolated.js';
+import type { Pool } from './pools/pool.js';
 import { Worker } from './worker.js';
 
 export const POOLS: readonly PoolName[] = ['solo', 'async', 'threads', 'prefork'];
-/** Pools this build can run; the isolated ones (threads, prefork) are not built yet. */
-export const AVAILABLE_POOLS: readonly PoolName[] = ['solo', 'async'];
 
-export interface StartedWorker {
+export interface PreparedWorker {
   worker: Worker;
   broker: Broker;
   registry: TaskRegistry;
+  pool: Pool;
   hostname: string;
-  pool: PoolName;
-  concurrency: number;
   close(): Promise<void>;
 }
 
-/** Checks the pool, loads the tasks, opens the broker and builds a worker (not yet started). */
-export async function prepareWorker(config: TqConfig, log: Logger): Promise<StartedWorker> {
-  const pool = config.worker.pool;
-  if (!POOLS.includes(pool)) {
-    throw new TqError('BAD_INPUT', `unknown pool '${pool}'`, { hint: `choose one of: ${AVAILABLE_POOLS.join(', ')}` });
-  }
-  if (!AVAILABLE_POOLS.includes(pool)) {
-    throw new TqError('BAD_INPUT', `the ${pool} pool is not available yet`, { hint: `use --pool=${AVAILABLE_POOLS.join(' or --pool=')}` });
-  }
-  const concurrency = pool === 'solo' ? 1 : config.worker.concurrency;
+/** Checks the pool and the tasks' options, loads the tasks, opens the broker, starts the pool. */
+export async function prepareWorker(config: TqConfig, log: Logger, color = false): Promise<PreparedWorker> {
+  const name = config.worker.pool;
+  if (!POOLS.includes(name)) throw new TqError('BAD_INPUT', `unknown pool '${name}'`, { hint: `choose one of: ${POOLS.join(', ')}` });
   const registry = await discoverTasks(config);
-  const client = await clientFor(config);
+  checkTaskOptions(registry, name, log);
   const hostname = config.worker.hostname ?? `tq-${process.pid}@${osHostname()}`;
+  const pool = createPool(config, name, hostname, log, color);
+  const client = await clientFor(config);
+  try {
+    await pool.start();
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
   const worker = new Worker({
     broker: client.broker,
     registry,
+    pool,
     hostname,
     queues: config.worker.queues,
-    concurrency,
+    prefetchMultiplier: config.worker.prefetchMultiplier,
     leaseMs: config.leaseMs,
     maxMessageBytes: config.maxMessageBytes,
     log,
   });
-  return { worker, broker: client.broker, registry, hostname, pool, concurrency, close: () => client.close() };
+  return { worker, broker: client.broker, registry, pool, hostname, close: () => client.close() };
+}
+
+function createPool(config: TqConfig, name: PoolName, hostname: string, log: Logger, color: boolean): Pool {
+  const w = config.worker;
+  switch (name) {
+    case 'solo':
+      return new InProcessPool('solo', 1, hostname, log);
+    case 'async':
+      return new InProcessPool('async', w.concurrency ?? 10, hostname, log);
+    default:
+      return new IsolatedPool({
+        kind: name,
+        size: w.concurrency ?? availableParallelism(),
+        setup: { tasksDir: config.tasksDir, projectRoot: config.projectRoot, hostname, loglevel: w.loglevel, color },
+        log,
+        maxTasksPerChild: w.maxTasksPerChild,
+        maxMemoryPerChildKb: w.maxMemoryPerChild,
+      });
+  }
+}
+
+/** Refuses bad rate limits at start-up, and says plainly when a hard limit can only act as a soft one. */
+function checkTaskOptions(registry: TaskRegistry, pool: PoolName, log: Logger): void {
+  for (const { name, task } of registry.entries()) {
+    const { rateLimit, timeLimit } = task.options;
+    if (rateLimit) {
+      try {
+        parseRateLimit(rateLimit);
+      } catch (err) {
+        throw new TqError('CONFIG', `task '${name}': ${(err as Error).message}`);
+      }
+    }
+    if (timeLimit !== undefined && (pool === 'solo' || pool === 'async')) {
+      log.warn(`task '${name}' has a hard time limit (${timeLimit}s), but the ${pool} pool cannot end a running task: it is applied as a soft limit (use --pool=threads or prefork to enforce it)`);
+    }
+  }
 }

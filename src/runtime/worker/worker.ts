@@ -1,19 +1,24 @@
 import { EventEmitter } from 'node:events';
 import type { Broker, Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
-import type { TaskRegistry } from '../discovery.js';
-import { serializeError } from '../errors.js';
+import type { RegisteredTask, TaskRegistry } from '../discovery.js';
 import type { Logger } from '../log.js';
-import { encodeMessage, type TaskMessage } from '../message.js';
-import { execute } from './executor.js';
+import type { TaskMessage } from '../message.js';
+import type { InvokeResult } from './invoke.js';
 import type { Outcome } from './outcome.js';
+import { decideFailure, parseRateLimit } from './policy.js';
+import type { Pool } from './pools/pool.js';
+import { prepare } from './prepare.js';
 import { recordFor } from './records.js';
+import { settleOutcome } from './settle.js';
 
 export interface WorkerOptions {
   broker: Broker;
   registry: TaskRegistry;
+  pool: Pool;
   hostname: string;
   queues: readonly string[];
-  concurrency: number;
+  /** Messages reserved at most = pool size × this; the extra ones wait here, leased. */
+  prefetchMultiplier: number;
   leaseMs: number;
   maxMessageBytes: number;
   log: Logger;
@@ -28,7 +33,8 @@ export interface WorkerEvents {
   'broker-error': [error: unknown];
 }
 
-interface Slot {
+/** A message this worker holds: running (`message` set once started) or waiting in the prefetch buffer. */
+export interface Held {
   reservation: Reservation;
   message?: TaskMessage;
   startedAt?: number;
@@ -37,82 +43,103 @@ interface Slot {
 
 /** How long an idle fetch blocks before looking again at its own state. */
 const IDLE_WAIT_MS = 1000;
+/** A rate-limited task holds its message this long at most before handing it back to the queue. */
+const RATE_HOLD_MS = 1000;
 
 /**
- * Takes messages from the broker and runs them, `concurrency` at a time, in
- * the event loop (pools solo = 1 slot, async = N slots).
+ * Takes messages from the broker and runs them in a pool.
  *
- * States: created → running (fetching and running) → draining (warm stop:
- * nothing new is taken, running tasks finish) → stopped. A cold stop from
- * running or draining hands the running tasks' messages back and stops at once.
+ * States: created → running (fetching, running) → draining (warm stop: nothing
+ * new is taken, the prefetch buffer is handed back, running tasks finish) →
+ * stopped. A cold stop from running or draining hands every held message back,
+ * ends the pool, and stops at once.
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   state: 'created' | 'running' | 'draining' | 'stopped' = 'created';
-  readonly slots = new Map<string, Slot>();
+  /** Running tasks by id. */
+  readonly active = new Map<string, Held>();
+  /** Reserved but not started (prefetch). */
+  readonly buffer: Held[] = [];
   readonly counters = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, revoked: 0 };
   private readonly stopFetching = new AbortController();
   private fetchLoop: Promise<void> = Promise.resolve();
   private keeper: NodeJS.Timeout | undefined;
-  private slotFreed: (() => void) | undefined;
+  private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
+  private lastProgress = new Map<string, number>();
 
   constructor(private readonly options: WorkerOptions) {
     super();
+  }
+
+  get concurrency(): number {
+    return this.options.pool.size;
   }
 
   start(): void {
     if (this.state !== 'created') return;
     this.state = 'running';
     this.fetchLoop = this.fetch();
-    // Renew leases well before they lapse: three chances per lease period.
+    // Renewed from this (main) thread, three times per lease: a task spinning in a thread or child never starves it.
     this.keeper = setInterval(() => void this.renewLeases(), Math.max(100, this.options.leaseMs / 3));
   }
 
-  /** Warm stop: take nothing new, let running tasks finish. Resolves when all have. */
+  /** Warm stop: take nothing new, hand back the prefetch buffer now, let running tasks finish. */
   async stop(): Promise<void> {
-    if (this.state === 'stopped') return;
+    if (this.state !== 'running') return;
     this.state = 'draining';
     this.stopFetching.abort();
+    this.wake?.();
     await this.fetchLoop;
-    if (this.slots.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-    this.finalize();
+    await this.handBack(this.buffer.splice(0));
+    if (this.active.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    await this.finalize();
   }
 
-  /** Cold stop: hand running tasks' messages back (another worker will run them) and stop now. */
+  /** Cold stop: hand every held message back (another worker runs them), end the pool, stop now. */
   async stopNow(): Promise<number> {
     if (this.state === 'stopped') return 0;
     this.state = 'draining';
     this.stopFetching.abort();
-    const leases = [...this.slots.values()].map((s) => s.reservation.lease);
-    for (const slot of this.slots.values()) slot.abort.abort(new Error('worker is shutting down'));
-    let handedBack = 0;
-    try {
-      handedBack = await this.options.broker.release(leases);
-    } catch (err) {
-      this.emit('broker-error', err); // their leases lapse instead; nothing is lost
-    }
-    this.slots.clear();
-    this.finalize();
+    this.wake?.();
+    const held = [...this.buffer.splice(0), ...this.active.values()];
+    for (const h of held) h.abort.abort(new Error('worker is shutting down'));
+    const handedBack = await this.handBack(held);
+    this.active.clear();
+    await this.finalize();
+    this.drained?.();
     return handedBack;
   }
 
-  private finalize(): void {
+  private async finalize(): Promise<void> {
     clearInterval(this.keeper);
+    await this.options.pool.close();
     this.state = 'stopped';
+  }
+
+  private async handBack(held: Held[]): Promise<number> {
+    if (held.length === 0) return 0;
+    try {
+      return await this.options.broker.release(held.map((h) => h.reservation.lease));
+    } catch (err) {
+      this.emit('broker-error', err); // their leases lapse instead; nothing is lost
+      return 0;
+    }
   }
 
   private async fetch(): Promise<void> {
     let backoff = 100;
     while (this.state === 'running') {
-      const free = this.options.concurrency - this.slots.size;
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (this.slotFreed = resolve));
+      const room = this.concurrency * this.options.prefetchMultiplier - this.active.size - this.buffer.length;
+      if (room <= 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
       try {
-        const taken = await this.options.broker.reserve(this.reserveRequest(free, IDLE_WAIT_MS));
+        const taken = await this.options.broker.reserve(this.reserveRequest(room, IDLE_WAIT_MS));
         backoff = 100;
-        for (const reservation of taken) this.occupy(reservation);
+        for (const reservation of taken) this.buffer.push({ reservation, abort: new AbortController() });
+        this.pump();
       } catch (err) {
         this.emit('broker-error', err);
         await delay(backoff, this.stopFetching.signal);
@@ -126,85 +153,94 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return { queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal };
   }
 
-  /** A slot runs its message, then — while running — the next one the broker hands back with the ack. */
-  private occupy(first: Reservation): void {
-    if (this.state !== 'running') {
-      void this.options.broker.release([first.lease]).catch((err) => this.emit('broker-error', err));
-      return;
-    }
-    void (async () => {
-      let current: Reservation | undefined = first;
-      while (current) {
-        const slot: Slot = { reservation: current, abort: new AbortController() };
-        this.slots.set(current.id, slot);
-        const next = await this.runOne(slot);
-        this.slots.delete(current.id);
-        current = next;
-      }
-      this.slotFreed?.();
-      if (this.slots.size === 0) this.drained?.();
-    })();
+  /** Starts buffered messages while the pool has room. */
+  private pump(): void {
+    while (this.state === 'running' && this.active.size < this.concurrency && this.buffer.length > 0) this.launch(this.buffer.shift()!);
   }
 
-  private async runOne(slot: Slot): Promise<Reservation | undefined> {
-    const { options } = this;
-    this.counters.received++;
-    const outcome = await execute(slot.reservation, {
-      registry: options.registry,
-      hostname: options.hostname,
-      maxMessageBytes: options.maxMessageBytes,
-      log: options.log,
-      signal: slot.abort.signal,
-      onStart: (message) => {
-        slot.message = message;
-        slot.startedAt = Date.now();
-        this.emit('task-received', message);
-      },
-      onProgress: (message, fraction, note) => this.reportProgress(slot, message, fraction, note),
+  /** Runs one message; when it is done, runs the next one the broker handed back with the ack, if any. */
+  private launch(held: Held): void {
+    this.active.set(held.reservation.id, held);
+    void this.process(held).then((next) => {
+      this.active.delete(held.reservation.id);
+      this.lastProgress.delete(held.reservation.id);
+      if (next && this.state === 'running') this.launch({ reservation: next, abort: new AbortController() });
+      else if (next) void this.handBack([{ reservation: next, abort: new AbortController() }]);
+      this.pump();
+      this.wake?.();
+      if (this.active.size === 0) this.drained?.();
     });
-    if (!this.slots.has(slot.reservation.id)) return undefined; // handed back by a cold stop
-    return this.settle(slot, outcome);
   }
 
-  /** Turns an outcome into its one broker call; retries the call while the broker is away. */
-  private async settle(slot: Slot, outcome: Outcome): Promise<Reservation | undefined> {
+  private async process(held: Held): Promise<Reservation | undefined> {
+    const { registry, maxMessageBytes, hostname } = this.options;
+    const prepared = prepare(held.reservation, registry, maxMessageBytes, hostname);
+    if (!prepared.ok) return this.settle(held, prepared.outcome);
+    const { message, entry } = prepared;
+    if (!(await this.waitForRateSlot(held, entry))) return undefined;
+    const acksLate = entry.task.options.acksLate ?? true;
+    if (!acksLate) {
+      // At most once: the message is gone before the task runs; a crash now loses this run.
+      const started = { id: message.id, task: message.task, state: 'STARTED' as const, retries: message.retries, worker: hostname, startedAt: new Date().toISOString() };
+      if (!(await this.call(() => this.options.broker.finish(held.reservation.lease, started)))?.accepted) return undefined;
+    }
+    held.message = message;
+    held.startedAt = Date.now();
+    this.counters.received++;
+    this.emit('task-received', message);
+    const result = await this.options.pool.run({
+      entry,
+      message,
+      signal: held.abort.signal,
+      softLimitMs: seconds(entry.task.options.softTimeLimit),
+      hardLimitMs: seconds(entry.task.options.timeLimit),
+      onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
+    });
+    if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
+    const outcome = toOutcome(result, entry, message, Date.now() - held.startedAt);
+    if (acksLate) return this.settle(held, outcome);
+    await this.call(() => this.options.broker.storeResult(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
+    this.count(outcome);
+    this.emit('task-finished', outcome, true);
+    return undefined;
+  }
+
+  /** Global rate limit: wait for a claimed start slot, or put the message back to wait in the queue. */
+  private async waitForRateSlot(held: Held, entry: RegisteredTask): Promise<boolean> {
+    const spec = entry.task.options.rateLimit;
+    if (!spec) return true;
+    const slot = await this.call(() => this.options.broker.acquireRateSlot(`task:${entry.name}`, parseRateLimit(spec), RATE_HOLD_MS));
+    if (slot?.granted) {
+      await delay(slot.waitMs, held.abort.signal);
+      return !held.abort.signal.aborted;
+    }
+    const etaMs = Date.now() + (slot?.waitMs ?? RATE_HOLD_MS);
+    const { id, queue, body } = held.reservation;
+    const priority = (JSON.parse(body) as { priority: number }).priority;
+    await this.call(() => this.options.broker.retry(held.reservation.lease, { id, queue, priority, etaMs, body }, null));
+    return false;
+  }
+
+  private async settle(held: Held, outcome: Outcome): Promise<Reservation | undefined> {
     const { broker, hostname, maxMessageBytes } = this.options;
-    const lease = slot.reservation.lease;
-    const record = recordFor(outcome, hostname, slot.startedAt);
-    const wantNext = this.state === 'running';
-    const call = async (): Promise<{ accepted: boolean; next: Reservation[] }> => {
-      switch (outcome.kind) {
-        case 'retry': {
-          const again = { ...outcome.message, retries: outcome.message.retries + 1, eta: new Date(Date.now() + outcome.delayMs).toISOString() };
-          return { accepted: await broker.retry(lease, encodeMessage(again, maxMessageBytes), record!), next: [] };
-        }
-        case 'reject':
-          return { accepted: await broker.deadLetter(lease, outcome.reason, record), next: [] };
-        default:
-          return broker.finish(lease, record, wantNext ? this.reserveRequest(1, 0) : undefined);
-      }
-    };
-    const result = await this.withRetries(call);
-    this.lastProgress.delete(slot.reservation.id);
+    const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
+    const record = recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
+    const wantNext = this.state === 'running' && this.buffer.length === 0;
+    const result = await this.call(() => settleOutcome(broker, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
     this.count(outcome);
     this.emit('task-finished', outcome, result?.accepted ?? false);
-    const next = result?.next[0];
-    if (next && this.state !== 'running') {
-      await broker.release([next.lease]).catch((err) => this.emit('broker-error', err));
-      return undefined;
-    }
-    return next;
+    return result?.next[0];
   }
 
-  private async withRetries<T>(call: () => Promise<T>): Promise<T | undefined> {
+  /** Retries a broker call while the broker is away, up to one lease; after that the message is someone else's. */
+  private async call<T>(fn: () => Promise<T>): Promise<T | undefined> {
     const giveUpAt = Date.now() + this.options.leaseMs;
     let wait = 100;
     for (;;) {
       try {
-        return await call();
+        return await fn();
       } catch (err) {
         this.emit('broker-error', err);
-        // Past the lease the message is someone else's; it will run again there (at-least-once).
         if (Date.now() + wait > giveUpAt) return undefined;
         await delay(wait);
         wait = Math.min(wait * 2, 2000);
@@ -218,42 +254,55 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async renewLeases(): Promise<void> {
-    const leases: Lease[] = [...this.slots.values()].map((s) => s.reservation.lease);
-    if (leases.length === 0) return;
+    const held = [...this.active.values(), ...this.buffer];
+    if (held.length === 0) return;
     try {
-      const lost = await this.options.broker.extendLeases(leases, this.options.leaseMs);
-      for (const lease of lost) {
-        const slot = this.slots.get(lease.id);
-        // The message was taken over (or acked); the running copy is no longer ours to finish.
-        if (slot && slot.reservation.lease.token === lease.token) {
-          slot.abort.abort(new Error('lease lost'));
-          this.emit('lease-lost', lease.id);
-        }
-      }
+      const lost = await this.options.broker.extendLeases(held.map((h) => h.reservation.lease), this.options.leaseMs);
+      for (const lease of lost) this.onLeaseLost(lease);
     } catch (err) {
       this.emit('broker-error', err);
     }
   }
 
-  private lastProgress = new Map<string, number>();
+  private onLeaseLost(lease: Lease): void {
+    const held = this.active.get(lease.id) ?? this.buffer.find((h) => h.reservation.id === lease.id);
+    if (!held || held.reservation.lease.token !== lease.token) return;
+    // Taken over (or acked at most once): the copy here is no longer ours to finish.
+    if (held.message && this.options.registry.get(held.message.task)?.task.options.acksLate === false) return;
+    held.abort.abort(new Error('lease lost'));
+    const index = this.buffer.indexOf(held);
+    if (index !== -1) this.buffer.splice(index, 1);
+    this.emit('lease-lost', lease.id);
+  }
 
-  private reportProgress(slot: Slot, message: TaskMessage, fraction: number, note?: string): void {
+  private reportProgress(held: Held, message: TaskMessage, fraction: number, note?: string): void {
     this.emit('task-progress', message, fraction, note);
-    // Store at most 5 updates a second per task: progress is advisory, the queue is not.
+    // At most 5 stored updates a second per task: progress is advisory, the queue is not.
     const now = Date.now();
     if (now - (this.lastProgress.get(message.id) ?? 0) < 200 && fraction < 1) return;
     this.lastProgress.set(message.id, now);
     const record = {
       id: message.id, task: message.task, state: 'STARTED' as const, queue: message.queue, retries: message.retries,
-      worker: this.options.hostname, startedAt: new Date(slot.startedAt ?? now).toISOString(), progress: { fraction, note },
+      worker: this.options.hostname, startedAt: new Date(held.startedAt ?? now).toISOString(), progress: { fraction, note },
     };
-    this.options.broker.updateProgress(slot.reservation.lease, record).catch((err) => this.emit('broker-error', serializeError(err)));
+    this.options.broker.updateProgress(held.reservation.lease, record).catch((err) => this.emit('broker-error', err));
   }
+}
+
+function toOutcome(result: InvokeResult, entry: RegisteredTask, message: TaskMessage, runtimeMs: number): Outcome {
+  if (result.ok) return { kind: 'success', message, value: result.value, runtimeMs };
+  const decision = decideFailure(entry.task.options, message.retries, result.error, { requested: result.retryRequested ?? false, countdown: result.retryCountdown });
+  if (decision.retry) return { kind: 'retry', message, error: result.error, delayMs: decision.delayMs, runtimeMs };
+  return { kind: 'failure', message, error: result.error, runtimeMs, exhausted: decision.exhausted };
+}
+
+function seconds(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 1000;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
+    if (signal?.aborted || ms <= 0) return resolve();
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });

@@ -97,20 +97,20 @@ export class SqliteBroker implements Broker {
     const now = Date.now();
     const outcome = this.tx(() => {
       if (this.st.ack.run(lease.id, lease.token).changes === 0) return { accepted: false, next: [] };
-      if (record) this.storeResult(record, now);
+      if (record) this.storeResultIn(record, now);
       return { accepted: true, next: next && next.max > 0 ? this.take(next) : [] };
     });
     this.maybeSweep(now);
     return outcome;
   }
 
-  async retry(lease: Lease, envelope: Envelope, record: ResultRecord): Promise<boolean> {
+  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
       const due = envelope.etaMs ?? now;
       const state = due > now ? 'scheduled' : 'ready';
       const changed = this.st.reschedule.run(state, due, envelope.body, envelope.priority, lease.id, lease.token).changes;
-      if (changed > 0) this.storeResult(record, now);
+      if (changed > 0 && record) this.storeResultIn(record, now);
       return changed > 0;
     });
   }
@@ -127,7 +127,7 @@ export class SqliteBroker implements Broker {
       this.st.ack.run(lease.id, lease.token);
       this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), truncate(row.body, DEAD_BODY_MAX), now);
       this.st.capDead.run(DEAD_LETTER_CAP);
-      if (record) this.storeResult(record, now);
+      if (record) this.storeResultIn(record, now);
       return true;
     });
   }
@@ -160,8 +160,25 @@ export class SqliteBroker implements Broker {
     const now = Date.now();
     return this.tx(() => {
       if (!this.st.isHolder.get(lease.id, lease.token)) return false;
-      this.storeResult(record, now);
+      this.storeResultIn(record, now);
       return true;
+    });
+  }
+
+  async storeResult(record: ResultRecord): Promise<void> {
+    const now = Date.now();
+    this.tx(() => this.storeResultIn(record, now));
+  }
+
+  async acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }> {
+    return this.tx(() => {
+      const now = Date.now();
+      const row = this.st.getMeta.get(`rate:${key}`, now) as { value: string } | undefined;
+      const start = Math.max(Number(row?.value ?? 0), now);
+      const waitMs = start - now;
+      if (waitMs > maxWaitMs) return { granted: false, waitMs };
+      this.st.setMeta.run(`rate:${key}`, String(start + intervalMs), start + intervalMs + 60_000);
+      return { granted: true, waitMs };
     });
   }
 
@@ -230,7 +247,7 @@ export class SqliteBroker implements Broker {
     this.st.insert.run(e.id, e.queue, e.priority, due > now ? 'scheduled' : 'ready', due, e.body, now);
   }
 
-  private storeResult(record: ResultRecord, now: number): void {
+  private storeResultIn(record: ResultRecord, now: number): void {
     this.st.upsertResult.run(record.id, record.state, JSON.stringify(record), now + this.options.resultExpiresMs);
   }
 

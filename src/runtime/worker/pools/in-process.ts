@@ -1,0 +1,46 @@
+import type { Logger } from '../../log.js';
+import { invokeTask, type InvokeResult } from '../invoke.js';
+import { softLimitError, type Pool, type RunRequest } from './pool.js';
+
+/**
+ * solo (size 1) and async (size N): tasks run in the worker's own event loop.
+ * Cheap and fast for I/O-bound work; nothing can be killed, so hard time
+ * limits act as soft ones (the worker warns at start-up).
+ */
+export class InProcessPool implements Pool {
+  readonly canKill = false;
+
+  constructor(
+    readonly name: 'solo' | 'async',
+    readonly size: number,
+    private readonly hostname: string,
+    private readonly log: Logger,
+  ) {}
+
+  async start(): Promise<void> {}
+
+  async run(request: RunRequest): Promise<InvokeResult> {
+    const controller = new AbortController();
+    const forward = () => controller.abort(request.signal.reason);
+    request.signal.addEventListener('abort', forward, { once: true });
+    const limitMs = Math.min(request.softLimitMs ?? Infinity, request.hardLimitMs ?? Infinity);
+    const timer = Number.isFinite(limitMs) ? setTimeout(() => controller.abort(softLimitError(limitMs / 1000)), limitMs) : undefined;
+    try {
+      return await invokeTask(request.entry.task, request.message, {
+        worker: this.hostname,
+        signal: controller.signal,
+        log: this.log,
+        onProgress: request.onProgress,
+      });
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', forward);
+    }
+  }
+
+  kill(): boolean {
+    return false;
+  }
+
+  async close(): Promise<void> {}
+}
