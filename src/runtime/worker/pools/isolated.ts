@@ -131,9 +131,11 @@ export class IsolatedPool implements Pool {
     slot.handle.kill();
   }
 
+  /** Swaps an idle executor for a fresh one at once, so no task is handed to the one on its way out. */
   private recycle(slot: Slot, why: string): void {
     this.options.log.info(`recycling ${this.name} executor ${why}`);
-    slot.endedBecause = { ok: false, error: { name: 'Recycled', message: why } };
+    const index = this.slots.indexOf(slot);
+    if (index !== -1 && !this.closing) this.slots[index] = this.spawn();
     slot.handle.kill();
   }
 

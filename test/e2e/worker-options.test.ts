@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestDeployment } from '../support/project.js';
+import { waitFor } from '../support/wait.js';
+
+const TASKS = 'test/fixtures/pool-tasks';
+
+describe('task options on a real worker', () => {
+  let d: TestDeployment;
+  afterEach(async () => d?.cleanup());
+
+  it('revokes a message that reaches a worker after it expired, without running it', async () => {
+    d = new TestDeployment();
+    const client = await d.client();
+    const stale = await client.sendTask('add', { args: [1, 2], expires: new Date(Date.now() + 50) });
+    await new Promise((resolve) => setTimeout(resolve, 100)); // let it expire before any worker exists
+    const w = await d.worker(TASKS, ['-P', 'async']);
+    await expect(stale.get({ timeout: 30_000 })).rejects.toThrow(/REVOKED|expired/);
+    expect(stale.record?.state).toBe('REVOKED');
+    expect(w.output()).not.toMatch(new RegExp(`add\\[${stale.id}\\] received`));
+  });
+
+  it('acks an acksLate: false task before running it, so a worker killed mid-run does not repeat it', async () => {
+    d = new TestDeployment();
+    const client = await d.client();
+    const ok = await client.sendTask('once_only', { args: [10] });
+    const first = await d.worker(TASKS, ['-P', 'async']);
+    expect(await ok.get({ timeout: 30_000 })).toBe('ran');
+    const doomed = await client.sendTask('once_only', { args: [60_000] });
+    await first.waitForOutput(new RegExp(`once_only\\[${doomed.id}\\] received`));
+    first.signal('SIGKILL');
+    await first.exited;
+    const [stats] = await client.broker.stats(['default']);
+    expect(stats).toMatchObject({ ready: 0, leased: 0, scheduled: 0 });
+    expect(await doomed.state()).toBe('STARTED');
+  });
+
+  it('stores SUCCESS without the value for ignoreResult tasks', async () => {
+    d = new TestDeployment();
+    await d.worker(TASKS, ['-P', 'async']);
+    const client = await d.client();
+    const r = await client.sendTask('quiet');
+    await r.get({ timeout: 30_000 });
+    expect(r.record?.state).toBe('SUCCESS');
+    expect(r.record).not.toHaveProperty('result');
+  });
+
+  it('replaces a child after --max-tasks-per-child tasks', async () => {
+    d = new TestDeployment();
+    const w = await d.worker(TASKS, ['-P', 'prefork', '-c', '1', '--max-tasks-per-child', '2']);
+    const client = await d.client();
+    const pids: number[] = [];
+    for (let i = 0; i < 4; i++) pids.push(await (await client.sendTask('pid')).get({ timeout: 30_000 }) as number);
+    expect(pids[0]).toBe(pids[1]);
+    expect(pids[2]).toBe(pids[3]);
+    expect(pids[2]).not.toBe(pids[0]);
+    await waitFor(() => /recycling prefork executor after 2 tasks/.test(w.output()), 'the recycle log line');
+  });
+});
