@@ -5,10 +5,12 @@ import type { Worker } from '../runtime/worker/worker.js';
  * First SIGINT/SIGTERM: warm shutdown (take nothing new, hand back the
  * prefetched, finish what runs). A second signal, or the soft timeout, goes
  * cold: every held message is handed back and the worker stops at once.
- * Resolves when the worker has stopped, saying how.
+ * `done` resolves when the worker has stopped, saying how; `request` starts the
+ * same sequence without a signal (the `shutdown` control command).
  */
-export function handleShutdownSignals(worker: Worker, log: Logger, softTimeoutSeconds?: number): Promise<'warm' | 'cold'> {
-  return new Promise<'warm' | 'cold'>((resolve) => {
+export function handleShutdownSignals(worker: Worker, log: Logger, softTimeoutSeconds?: number): { done: Promise<'warm' | 'cold'>; request(reason: string): void } {
+  let request: (reason: string) => void = () => undefined;
+  const done = new Promise<'warm' | 'cold'>((resolve) => {
     let signals = 0;
     const cold = (why: string) => {
       log.warn(`${why}: cold shutdown, handing running tasks back`);
@@ -26,5 +28,7 @@ export function handleShutdownSignals(worker: Worker, log: Logger, softTimeoutSe
     };
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
+    request = onSignal;
   });
+  return { done, request: (reason) => request(reason) };
 }

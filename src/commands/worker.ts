@@ -7,6 +7,7 @@ import { prepareWorker } from '../runtime/worker/start.js';
 import { renderBanner } from '../ui/banner.js';
 import { logWorkerEvents } from '../ui/worker-log.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
+import { ClusterAgent } from '../runtime/control/agent.js';
 
 export default class WorkerCommand extends TqCommand {
   static override description = 'Run a worker: take tasks from the broker and run them.';
@@ -21,12 +22,14 @@ export default class WorkerCommand extends TqCommand {
     'max-tasks-per-child': Flags.integer({ description: 'replace a thread/child after this many tasks', min: 1 }),
     'max-memory-per-child': Flags.integer({ description: 'replace a thread/child past this many KiB resident', min: 1 }),
     'soft-shutdown-timeout': Flags.integer({ description: 'seconds a warm shutdown waits before going cold', min: 0 }),
+    events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(WorkerCommand);
     const config = await this.resolveTqConfig(flags, {
+      events: flags.events,
       worker: {
         pool: flags.pool as PoolName | undefined,
         concurrency: flags.concurrency,
@@ -48,9 +51,17 @@ export default class WorkerCommand extends TqCommand {
       process.stdout.write(`${renderBanner(banner, this.color())}\n`);
     }
     logWorkerEvents(worker, log);
+    const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
+    const agent = new ClusterAgent({
+      worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
+      version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],
+      requestShutdown: () => shutdown.request('shutdown command'),
+    });
     worker.start();
+    await agent.start();
     log.info(`${prepared.hostname} ready.`);
-    const how = await handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
+    const how = await shutdown.done;
+    await agent.stop();
     await prepared.close();
     log.info('worker stopped');
     // After a cold stop, tasks in the event loop (solo/async) may still hold timers; their messages are already back in the queue.

@@ -37,15 +37,24 @@ export class Client {
 
   async sendTask<R = unknown>(name: string, options: SendOptions = {}): Promise<AsyncResult<R>> {
     const envelope = buildEnvelope(this.config, name, options);
-    await this.broker.enqueue([envelope]);
+    await this.send([envelope], [name]);
     return new AsyncResult<R>(envelope.id, this.broker);
   }
 
   /** Sends many calls in one broker round trip. */
   async sendMany(calls: { name: string; options?: SendOptions }[]): Promise<AsyncResult[]> {
     const envelopes = calls.map((c) => buildEnvelope(this.config, c.name, c.options ?? {}));
-    await this.broker.enqueue(envelopes);
+    await this.send(envelopes, calls.map((c) => c.name));
     return envelopes.map((e) => new AsyncResult(e.id, this.broker));
+  }
+
+  /** Enqueues, and records task-sent events alongside (sent together; events never hold up a send). */
+  private async send(envelopes: Envelope[], names: string[]): Promise<void> {
+    if (!this.config.events) return this.broker.enqueue(envelopes);
+    const at = new Date().toISOString();
+    const events = envelopes.map((e, i) => ({ type: 'task-sent' as const, at, taskId: e.id, task: names[i], queue: e.queue, data: e.etaMs ? { eta: new Date(e.etaMs).toISOString() } : undefined }));
+    const [sent] = await Promise.allSettled([this.broker.enqueue(envelopes), this.broker.appendEvents(events)]);
+    if (sent.status === 'rejected') throw sent.reason;
   }
 
   asyncResult<R = unknown>(id: string): AsyncResult<R> {

@@ -61,6 +61,8 @@ export interface TqConfig {
     readonly loglevel: LogLevel;
     readonly prefetchMultiplier: number;
   };
+  /** Task and worker events in the broker's stream (for tq events / tq top). */
+  readonly events: boolean;
   readonly beat: Readonly<Record<string, BeatEntrySpec>>;
   readonly beatTimezone: string;
   /** Where the config file was found, if any (shown in banners). */
@@ -132,6 +134,7 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       ...worker,
       queues: worker.queues && worker.queues.length > 0 ? worker.queues : [merged.defaultQueue ?? DEFAULTS.defaultQueue],
     },
+    events: merged.events ?? true,
     beat: merged.beat ?? {},
     beatTimezone: merged.beatTimezone ?? DEFAULTS.beatTimezone,
     terminal: { noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '', ci: Boolean(env.CI) },
@@ -177,6 +180,7 @@ function readEnv(env: NodeJS.ProcessEnv): TqConfigInput {
     leaseMs: int('TQ_LEASE_MS'),
     keyPrefix: env.TQ_KEY_PREFIX || undefined,
     beatTimezone: env.TQ_TIMEZONE || undefined,
+    events: env.TQ_EVENTS === undefined || env.TQ_EVENTS === '' ? undefined : !/^(0|false|no|off)$/i.test(env.TQ_EVENTS),
     worker: dropUndefined({
       pool: (env.TQ_POOL || undefined) as PoolName | undefined,
       concurrency: int('TQ_CONCURRENCY'),

@@ -1,3 +1,4 @@
+import { revokeTasks } from './broadcast.js';
 import type { Broker } from './brokers/broker.js';
 import { TaskFailedError, TqError, type SerializedError } from './errors.js';
 import { isFinal, type ResultRecord, type TaskState } from './states.js';
@@ -24,6 +25,11 @@ export class AsyncResult<R = unknown> {
   async state(): Promise<TaskState | 'UNKNOWN'> {
     this.record = await this.broker.getResult(this.id);
     return this.record?.state ?? 'UNKNOWN';
+  }
+
+  /** Revokes this task (see `revokeTasks`): it will not run; with `terminate`, a running one is ended. */
+  async revoke(options: { terminate?: boolean } = {}): Promise<void> {
+    await revokeTasks(this.broker, [this.id], options);
   }
 
   async ready(): Promise<boolean> {

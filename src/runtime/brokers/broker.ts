@@ -1,3 +1,4 @@
+import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../cluster.js';
 import type { Envelope } from '../message.js';
 import type { ResultRecord } from '../states.js';
 
@@ -18,7 +19,7 @@ import type { ResultRecord } from '../states.js';
  * worker), retry policy (the worker decides; the broker only reschedules), and
  * how long an idle wait lasts beyond `waitMs`.
  */
-export interface Broker {
+export interface Broker extends ClusterVerbs {
   /** 'sqlite' | 'redis' | … */
   readonly kind: string;
   /** The broker URL with any password masked; safe to print. */
@@ -119,6 +120,61 @@ export interface Broker {
   /** A small key-value store (beat watermarks and the like). */
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string, ttlMs?: number): Promise<void>;
+}
+
+/**
+ * What operating a running cluster needs from the store: heartbeats, remote
+ * control with replies, stored revocations, the event stream, dead letters.
+ * None of these is on the per-task hot path except `appendEvents`, which a
+ * worker batches.
+ */
+export interface ClusterVerbs {
+  /** Stores a worker's latest heartbeat (one per hostname, kept a day). */
+  recordHeartbeat(heartbeat: WorkerHeartbeat): Promise<void>;
+  listHeartbeats(): Promise<WorkerHeartbeat[]>;
+
+  /** Appends a control request that every listening worker will read. */
+  publishControl(request: ControlRequest): Promise<void>;
+  /**
+   * Control requests published after `cursor`; null means "from now on" and
+   * returns no old requests. Waits up to `waitMs` when there are none.
+   */
+  readControl(cursor: string | null, waitMs: number, signal?: AbortSignal): Promise<{ cursor: string; requests: ControlRequest[] }>;
+  replyControl(reply: ControlReply): Promise<void>;
+  /** The replies to a request, waiting up to `waitMs` (less once `expected` replies arrived). */
+  collectReplies(requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]>;
+
+  /**
+   * Revokes task ids. Messages still queued or scheduled are removed and
+   * recorded REVOKED at once (atomic per id); every id is remembered for
+   * `ttlMs`, so a message that is leased or turns up later is not run.
+   * Returns the ids that were removed from a queue.
+   */
+  revoke(ids: readonly string[], ttlMs: number, reason: string): Promise<string[]>;
+  /** Every id currently remembered as revoked. */
+  listRevoked(): Promise<string[]>;
+
+  /** Appends events to the capped stream (oldest dropped first). One round trip. */
+  appendEvents(events: readonly TqEvent[]): Promise<void>;
+  /** Events after `after` (null: the oldest kept), at most `max`; waits up to `waitMs` when none. */
+  readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]>;
+
+  /** Delayed messages waiting in the broker (eta or retry countdown), soonest first, at most `max`. */
+  listScheduled(max: number): Promise<ScheduledMessage[]>;
+
+  /** The newest dead letters first, at most `max`. */
+  listDead(max: number): Promise<DeadLetter[]>;
+  /** Puts dead letters (all, or these ids) back in their queues as ready. Returns how many. */
+  requeueDead(ids?: readonly string[]): Promise<number>;
+}
+
+export interface ScheduledMessage {
+  id: string;
+  queue: string;
+  /** ISO-8601 UTC. */
+  eta: string;
+  /** The raw body, truncated. */
+  body: string;
 }
 
 /** Identifies one lease on one message; `token` fences it. */

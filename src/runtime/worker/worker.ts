@@ -39,6 +39,8 @@ export interface Held {
   message?: TaskMessage;
   startedAt?: number;
   abort: AbortController;
+  /** Set when revoked with terminate while running: the outcome is REVOKED, whatever the task did. */
+  revokedBecause?: string;
 }
 
 /** How long an idle fetch blocks before looking again at its own state. */
@@ -67,9 +69,57 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
   private lastProgress = new Map<string, number>();
+  /** Queues consumed now; changed at run time by add_consumer / cancel_consumer. */
+  readonly queues: string[];
+  /** Ids revoked while this worker runs (plus those stored in the broker, synced by the cluster agent). */
+  readonly revoked = new Set<string>();
+  /** Per-task limits changed at run time (rate_limit, time_limit); they win over the task's options. */
+  readonly overrides = new Map<string, { rateLimit?: string; softTimeLimit?: number | null; timeLimit?: number | null }>();
 
   constructor(private readonly options: WorkerOptions) {
     super();
+    this.queues = [...options.queues];
+  }
+
+  get pool(): Pool {
+    return this.options.pool;
+  }
+
+  get registry(): TaskRegistry {
+    return this.options.registry;
+  }
+
+  /**
+   * Revokes ids on this worker: a buffered message is recorded REVOKED and
+   * dropped; a running one is ended when `terminate` (by force in threads and
+   * prefork, through its AbortSignal in solo and async). Returns the ids held here.
+   */
+  revoke(ids: readonly string[], terminate: boolean, reason: string): string[] {
+    const hit: string[] = [];
+    for (const id of ids) {
+      this.revoked.add(id);
+      const index = this.buffer.findIndex((h) => h.reservation.id === id);
+      if (index !== -1) {
+        const [held] = this.buffer.splice(index, 1);
+        hit.push(id);
+        void this.settleRevokedBuffered(held!, reason);
+        continue;
+      }
+      const active = this.active.get(id);
+      if (!active) continue;
+      hit.push(id);
+      if (!terminate) continue;
+      active.revokedBecause = reason;
+      if (!this.options.pool.kill(id, reason)) active.abort.abort(new Error(`revoked: ${reason}`));
+    }
+    return hit;
+  }
+
+  private async settleRevokedBuffered(held: Held, reason: string): Promise<void> {
+    const prepared = prepare(held.reservation, this.options.registry, this.options.maxMessageBytes, this.options.hostname);
+    const outcome: Outcome = prepared.ok ? { kind: 'revoked', message: prepared.message, reason } : prepared.outcome;
+    await this.settle(held, outcome);
+    this.wake?.();
   }
 
   get concurrency(): number {
@@ -149,8 +199,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private reserveRequest(max: number, waitMs: number): ReserveRequest {
-    const { queues, hostname, leaseMs } = this.options;
-    return { queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal };
+    const { hostname, leaseMs } = this.options;
+    return { queues: this.queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal };
   }
 
   /** Starts buffered messages while the pool has room. */
@@ -177,6 +227,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const prepared = prepare(held.reservation, registry, maxMessageBytes, hostname);
     if (!prepared.ok) return this.settle(held, prepared.outcome);
     const { message, entry } = prepared;
+    if (this.revoked.has(message.id)) return this.settle(held, { kind: 'revoked', message, reason: 'revoked before it started' });
     if (!(await this.waitForRateSlot(held, entry))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
     if (!acksLate) {
@@ -192,12 +243,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       entry,
       message,
       signal: held.abort.signal,
-      softLimitMs: seconds(entry.task.options.softTimeLimit),
-      hardLimitMs: seconds(entry.task.options.timeLimit),
+      softLimitMs: seconds(this.limitOf(entry, 'softTimeLimit')),
+      hardLimitMs: seconds(this.limitOf(entry, 'timeLimit')),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
     });
     if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
-    const outcome = toOutcome(result, entry, message, Date.now() - held.startedAt);
+    const outcome: Outcome = held.revokedBecause
+      ? { kind: 'revoked', message, reason: held.revokedBecause }
+      : toOutcome(result, entry, message, Date.now() - held.startedAt);
     if (acksLate) return this.settle(held, outcome);
     await this.call(() => this.options.broker.storeResult(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
     this.count(outcome);
@@ -207,8 +260,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /** Global rate limit: wait for a claimed start slot, or put the message back to wait in the queue. */
   private async waitForRateSlot(held: Held, entry: RegisteredTask): Promise<boolean> {
-    const spec = entry.task.options.rateLimit;
-    if (!spec) return true;
+    const spec = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
+    if (!spec || spec === '0') return true;
     const slot = await this.call(() => this.options.broker.acquireRateSlot(`task:${entry.name}`, parseRateLimit(spec), RATE_HOLD_MS));
     if (slot?.granted) {
       await delay(slot.waitMs, held.abort.signal);
@@ -230,6 +283,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.count(outcome);
     this.emit('task-finished', outcome, result?.accepted ?? false);
     return result?.next[0];
+  }
+
+  private limitOf(entry: RegisteredTask, which: 'softTimeLimit' | 'timeLimit'): number | undefined {
+    const override = this.overrides.get(entry.name)?.[which];
+    return override === null ? undefined : (override ?? entry.task.options[which]);
   }
 
   /** Retries a broker call while the broker is away, up to one lease; after that the message is someone else's. */
@@ -297,7 +355,7 @@ function toOutcome(result: InvokeResult, entry: RegisteredTask, message: TaskMes
 }
 
 function seconds(value: number | undefined): number | undefined {
-  return value === undefined ? undefined : value * 1000;
+  return value === undefined || value <= 0 ? undefined : value * 1000;
 }
 
 function delay(ms: number, signal?: AbortSignal): Promise<void> {

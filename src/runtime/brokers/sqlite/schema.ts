@@ -46,6 +46,36 @@ CREATE TABLE IF NOT EXISTS dead_letters (
 );
 CREATE INDEX IF NOT EXISTS dead_letters_queue ON dead_letters (queue);
 
+CREATE TABLE IF NOT EXISTS heartbeats (
+  hostname TEXT PRIMARY KEY,
+  body     TEXT NOT NULL,
+  sent_at  INTEGER NOT NULL
+);
+
+-- Remote control: requests in order (a worker reads after its cursor), replies per request.
+CREATE TABLE IF NOT EXISTS control (
+  seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+  body       TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS control_replies (
+  request_id TEXT NOT NULL,
+  hostname   TEXT NOT NULL,
+  body       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (request_id, hostname)
+);
+
+CREATE TABLE IF NOT EXISTS revoked (
+  id         TEXT PRIMARY KEY,
+  expires_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS events (
+  seq  INTEGER PRIMARY KEY AUTOINCREMENT,
+  body TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS meta (
   key        TEXT PRIMARY KEY,
   value      TEXT NOT NULL,
@@ -55,5 +85,10 @@ CREATE TABLE IF NOT EXISTS meta (
 
 /** Dead letters kept at most; older ones are dropped first. */
 export const DEAD_LETTER_CAP = 10_000;
+/** Control requests and replies kept at most this long. */
+export const CONTROL_KEEP_MS = 10 * 60_000;
+/** Heartbeats of workers gone this long are forgotten. */
+export const HEARTBEAT_KEEP_MS = 24 * 60 * 60_000;
+
 /** Raw bodies are cut to this many characters in dead letters. */
 export const DEAD_BODY_MAX = 4096;

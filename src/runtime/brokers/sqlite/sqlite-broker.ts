@@ -6,7 +6,9 @@ import { newLeaseToken } from '../../ids.js';
 import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
+import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
+import { SqliteCluster } from './sqlite-cluster.js';
 import { DEAD_BODY_MAX, DEAD_LETTER_CAP, SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -31,6 +33,7 @@ export class SqliteBroker implements Broker {
   private db: Database.Database | undefined;
   private st!: Statements;
   private waiter!: ChangeWaiter;
+  private cluster!: SqliteCluster;
   private lastSweep = 0;
 
   constructor(private readonly options: BrokerOptions) {
@@ -53,6 +56,7 @@ export class SqliteBroker implements Broker {
       throw openError(this.path, err);
     }
     this.waiter = new ChangeWaiter(dirname(this.path), WATCHED_TICK_MS, UNWATCHED_TICK_MS);
+    this.cluster = new SqliteCluster(this.db!, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
   }
 
   async close(): Promise<void> {
@@ -216,6 +220,21 @@ export class SqliteBroker implements Broker {
   async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
     this.st.setMeta.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs);
   }
+
+  // Cluster verbs (heartbeats, control, revocations, events, dead letters) live in SqliteCluster.
+  recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster.recordHeartbeat(hb);
+  listHeartbeats = () => this.cluster.listHeartbeats();
+  publishControl = (request: ControlRequest) => this.cluster.publishControl(request);
+  readControl = (cursor: string | null, waitMs: number, signal?: AbortSignal) => this.cluster.readControl(cursor, waitMs, signal);
+  replyControl = (reply: ControlReply) => this.cluster.replyControl(reply);
+  collectReplies = (requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> => this.cluster.collectReplies(requestId, waitMs, expected);
+  revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.cluster.revoke(ids, ttlMs, reason);
+  listRevoked = () => this.cluster.listRevoked();
+  appendEvents = (events: readonly TqEvent[]) => this.cluster.appendEvents(events);
+  readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> => this.cluster.readEvents(after, max, waitMs, signal);
+  listScheduled = (max: number) => this.cluster.listScheduled(max);
+  listDead = (max: number): Promise<DeadLetter[]> => this.cluster.listDead(max);
+  requeueDead = (ids?: readonly string[]) => this.cluster.requeueDead(ids);
 
   /** A cheap read (no write lock) so idle workers don't contend for the writer lock. */
   private hasWork(queues: readonly string[]): boolean {

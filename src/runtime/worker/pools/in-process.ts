@@ -12,12 +12,18 @@ export class InProcessPool implements Pool {
 
   constructor(
     readonly name: 'solo' | 'async',
-    readonly size: number,
+    public size: number,
     private readonly hostname: string,
     private readonly log: Logger,
   ) {}
 
   async start(): Promise<void> {}
+
+  async resize(size: number): Promise<number> {
+    // solo means one at a time, by definition
+    if (this.name === 'async') this.size = Math.max(1, size);
+    return this.size;
+  }
 
   async run(request: RunRequest): Promise<InvokeResult> {
     const controller = new AbortController();

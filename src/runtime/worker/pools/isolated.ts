@@ -41,7 +41,7 @@ interface Slot {
 export class IsolatedPool implements Pool {
   readonly canKill = true;
   readonly name: string;
-  readonly size: number;
+  size: number;
   private slots: Slot[] = [];
   private closing = false;
 
@@ -69,6 +69,26 @@ export class IsolatedPool implements Pool {
       });
       request.signal.addEventListener('abort', () => slot.job === job && slot.handle.send({ type: 'abort', taskId, reason: String(request.signal.reason) }), { once: true });
     });
+  }
+
+  async resize(size: number): Promise<number> {
+    const target = Math.max(1, size);
+    const added: Slot[] = [];
+    while (this.slots.length < target) {
+      const slot = this.spawn();
+      this.slots.push(slot);
+      added.push(slot);
+    }
+    // Only idle executors are ended when shrinking; a busy pool shrinks less.
+    for (let i = this.slots.length - 1; i >= 0 && this.slots.length > target; i--) {
+      const slot = this.slots[i]!;
+      if (slot.job) continue;
+      this.slots.splice(i, 1);
+      slot.handle.kill();
+    }
+    await Promise.all(added.map((s) => s.ready));
+    this.size = this.slots.length;
+    return this.size;
   }
 
   kill(taskId: string, reason: string): boolean {

@@ -20,6 +20,8 @@ export interface RunRequest {
 export interface Pool {
   readonly name: string;
   readonly size: number;
+  /** Grows or shrinks the pool (pool_grow / pool_shrink); returns the new size. Shrinking never ends a running task. */
+  resize(size: number): Promise<number>;
   /** Whether a running task can be ended by force (hard time limits, terminate). */
   readonly canKill: boolean;
   start(): Promise<void>;

@@ -1,0 +1,16 @@
+import { Flags } from '@oclif/core';
+import { TqCommand } from '../cli/base-command.js';
+import { renderStatus } from '../ui/inspect-view.js';
+
+export default class StatusCommand extends TqCommand {
+  static override description = 'One line per worker that reported to this broker: online or offline, pool, active, processed.';
+  static override flags = { json: Flags.boolean({ description: 'print the heartbeats as JSON' }) };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(StatusCommand);
+    const config = await this.resolveTqConfig(flags);
+    const broker = await this.openBroker(config);
+    const heartbeats = await broker.listHeartbeats();
+    this.log(flags.json ? JSON.stringify(heartbeats) : renderStatus(heartbeats));
+  }
+}

@@ -1,0 +1,181 @@
+import type Database from 'better-sqlite3';
+import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
+import { EVENT_STREAM_CAP } from '../../cluster.js';
+import type { ResultRecord } from '../../states.js';
+import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
+import { truncate } from '../../message.js';
+import type { ChangeWaiter } from './change-waiter.js';
+import { CONTROL_KEEP_MS, HEARTBEAT_KEEP_MS } from './schema.js';
+
+type Tx = <T>(fn: () => T) => T;
+
+/**
+ * The cluster verbs of the SQLite broker (heartbeats, control, revocations,
+ * events, dead letters), kept apart from the queue verbs they never touch
+ * on the per-task path. Readers that wait sleep on the shared ChangeWaiter.
+ */
+export class SqliteCluster implements ClusterVerbs {
+  private readonly q;
+
+  constructor(
+    db: Database.Database,
+    private readonly tx: Tx,
+    private readonly waiter: ChangeWaiter,
+    private readonly storeResult: (record: ResultRecord, now: number) => void,
+  ) {
+    const p = (sql: string): Database.Statement => db.prepare(sql);
+    this.q = {
+      upsertHeartbeat: p(`INSERT INTO heartbeats (hostname, body, sent_at) VALUES (?, ?, ?)
+                          ON CONFLICT (hostname) DO UPDATE SET body = excluded.body, sent_at = excluded.sent_at`),
+      heartbeats: p(`SELECT body FROM heartbeats WHERE sent_at > ? ORDER BY hostname`).pluck(),
+      insertControl: p(`INSERT INTO control (body, created_at) VALUES (?, ?)`),
+      lastControl: p(`SELECT IFNULL(MAX(seq), 0) FROM control`).pluck(),
+      controlAfter: p(`SELECT seq, body FROM control WHERE seq > ? ORDER BY seq`),
+      pruneControl: p(`DELETE FROM control WHERE created_at < ?`),
+      insertReply: p(`INSERT OR REPLACE INTO control_replies (request_id, hostname, body, created_at) VALUES (?, ?, ?, ?)`),
+      replies: p(`SELECT body FROM control_replies WHERE request_id = ? ORDER BY hostname`).pluck(),
+      pruneReplies: p(`DELETE FROM control_replies WHERE created_at < ?`),
+      queuedMessage: p(`SELECT id, queue, body, state FROM messages WHERE id = ?`),
+      deleteQueued: p(`DELETE FROM messages WHERE id = ? AND state IN ('ready', 'scheduled')`),
+      insertRevoked: p(`INSERT OR REPLACE INTO revoked (id, expires_at) VALUES (?, ?)`),
+      revoked: p(`SELECT id FROM revoked WHERE expires_at > ? ORDER BY id`).pluck(),
+      pruneRevoked: p(`DELETE FROM revoked WHERE expires_at <= ?`),
+      insertEvent: p(`INSERT INTO events (body) VALUES (?)`),
+      capEvents: p(`DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?`),
+      eventsAfter: p(`SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?`),
+      scheduled: p(`SELECT id, queue, available_at, body FROM messages WHERE state = 'scheduled' ORDER BY available_at LIMIT ?`),
+      dead: p(`SELECT id, queue, reason, body, dead_at FROM dead_letters ORDER BY seq DESC LIMIT ?`),
+      deadById: p(`SELECT seq, id, queue, body FROM dead_letters WHERE id = ?`),
+      allDead: p(`SELECT seq, id, queue, body FROM dead_letters ORDER BY seq`),
+      deleteDead: p(`DELETE FROM dead_letters WHERE seq = ?`),
+      requeue: p(`INSERT OR IGNORE INTO messages (id, queue, priority, state, available_at, body, enqueued_at) VALUES (?, ?, ?, 'ready', ?, ?, ?)`),
+    };
+  }
+
+  async recordHeartbeat(hb: WorkerHeartbeat): Promise<void> {
+    this.tx(() => this.q.upsertHeartbeat.run(hb.hostname, JSON.stringify(hb), Date.parse(hb.sentAt)));
+  }
+
+  async listHeartbeats(): Promise<WorkerHeartbeat[]> {
+    return (this.q.heartbeats.all(Date.now() - HEARTBEAT_KEEP_MS) as string[]).map((b) => JSON.parse(b) as WorkerHeartbeat);
+  }
+
+  async publishControl(request: ControlRequest): Promise<void> {
+    const now = Date.now();
+    this.tx(() => {
+      this.q.insertControl.run(JSON.stringify(request), now);
+      this.q.pruneControl.run(now - CONTROL_KEEP_MS);
+      this.q.pruneReplies.run(now - CONTROL_KEEP_MS);
+    });
+  }
+
+  async readControl(cursor: string | null, waitMs: number, signal?: AbortSignal): Promise<{ cursor: string; requests: ControlRequest[] }> {
+    if (cursor === null) return { cursor: String(this.q.lastControl.get()), requests: [] };
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const rows = this.q.controlAfter.all(Number(cursor)) as { seq: number; body: string }[];
+      if (rows.length > 0) return { cursor: String(rows.at(-1)!.seq), requests: rows.map((r) => JSON.parse(r.body) as ControlRequest) };
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return { cursor, requests: [] };
+      await this.waiter.wait(left, signal);
+    }
+  }
+
+  async replyControl(reply: ControlReply): Promise<void> {
+    this.tx(() => this.q.insertReply.run(reply.requestId, reply.hostname, JSON.stringify(reply), Date.now()));
+  }
+
+  async collectReplies(requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const replies = (this.q.replies.all(requestId) as string[]).map((b) => JSON.parse(b) as ControlReply);
+      const left = deadline - Date.now();
+      if (left <= 0 || (expected !== undefined && replies.length >= expected)) return replies;
+      await this.waiter.wait(left);
+    }
+  }
+
+  async revoke(ids: readonly string[], ttlMs: number, reason: string): Promise<string[]> {
+    const now = Date.now();
+    return this.tx(() => {
+      this.q.pruneRevoked.run(now);
+      const removed: string[] = [];
+      for (const id of ids) {
+        this.q.insertRevoked.run(id, now + ttlMs);
+        const row = this.q.queuedMessage.get(id) as { id: string; queue: string; body: string; state: string } | undefined;
+        if (!row || this.q.deleteQueued.run(id).changes === 0) continue;
+        removed.push(id);
+        this.storeResult(revokedRecord(row.id, row.queue, row.body, reason), now);
+      }
+      return removed;
+    });
+  }
+
+  async listRevoked(): Promise<string[]> {
+    return this.q.revoked.all(Date.now()) as string[];
+  }
+
+  async appendEvents(events: readonly TqEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    this.tx(() => {
+      for (const e of events) this.q.insertEvent.run(JSON.stringify(e));
+      this.q.capEvents.run(EVENT_STREAM_CAP);
+    });
+  }
+
+  async readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const rows = this.q.eventsAfter.all(after === null ? 0 : Number(after), max) as { seq: number; body: string }[];
+      if (rows.length > 0) return rows.map((r) => ({ ...(JSON.parse(r.body) as TqEvent), eventId: String(r.seq) }));
+      const left = deadline - Date.now();
+      if (left <= 0 || signal?.aborted) return [];
+      await this.waiter.wait(left, signal);
+    }
+  }
+
+  async listScheduled(max: number): Promise<ScheduledMessage[]> {
+    return (this.q.scheduled.all(max) as { id: string; queue: string; available_at: number; body: string }[]).map((r) => ({
+      id: r.id, queue: r.queue, eta: new Date(r.available_at).toISOString(), body: truncate(r.body, 1000),
+    }));
+  }
+
+  async listDead(max: number): Promise<DeadLetter[]> {
+    return (this.q.dead.all(max) as { id: string; queue: string; reason: string; body: string; dead_at: number }[]).map((r) => ({
+      id: r.id, queue: r.queue, reason: r.reason, body: r.body, deadAt: new Date(r.dead_at).toISOString(),
+    }));
+  }
+
+  async requeueDead(ids?: readonly string[]): Promise<number> {
+    const now = Date.now();
+    return this.tx(() => {
+      const rows = (ids ? ids.flatMap((id) => this.q.deadById.all(id)) : this.q.allDead.all()) as { seq: number; id: string; queue: string; body: string }[];
+      let n = 0;
+      for (const row of rows) {
+        this.q.deleteDead.run(row.seq);
+        n += this.q.requeue.run(row.id, row.queue, priorityOf(row.body), now, row.body, now).changes;
+      }
+      return n;
+    });
+  }
+}
+
+function priorityOf(body: string): number {
+  try {
+    const p = (JSON.parse(body) as { priority?: unknown }).priority;
+    return typeof p === 'number' && p >= 0 && p <= 9 ? p : 4;
+  } catch {
+    return 4;
+  }
+}
+
+function revokedRecord(id: string, queue: string, body: string, reason: string): ResultRecord {
+  let task = '';
+  try {
+    const parsed = JSON.parse(body) as { task?: unknown };
+    if (typeof parsed.task === 'string') task = parsed.task;
+  } catch {
+    // a malformed body can still be revoked
+  }
+  return { id, task, queue, state: 'REVOKED', retries: 0, error: { name: 'Revoked', message: reason }, finishedAt: new Date().toISOString() };
+}

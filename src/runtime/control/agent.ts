@@ -1,0 +1,131 @@
+import type { Broker } from '../brokers/broker.js';
+import { HEARTBEAT_INTERVAL_MS, type ControlRequest, type TqEvent } from '../cluster.js';
+import { serializeError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { summarize } from '../worker/records.js';
+import { EventBatcher } from './event-batcher.js';
+import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
+import { answer } from './responder.js';
+
+export interface ClusterAgentOptions extends HeartbeatSource {
+  broker: Broker;
+  log: Logger;
+  /** Send task and worker events to the broker's stream (tq events, tq top). */
+  events: boolean;
+  requestShutdown(): void;
+}
+
+/** How long a control read blocks before the loop looks at its own state again. */
+const CONTROL_WAIT_MS = 1000;
+
+/**
+ * Makes a worker part of a visible, controllable cluster: publishes its
+ * heartbeat every 2 s, answers remote-control requests, keeps its revoked set
+ * in step with the broker's, and turns its task events into stream events.
+ *
+ * States: created → running (start) → stopped (stop: heartbeat 'offline' sent,
+ * events flushed). The control loop runs off the task path, so a worker
+ * answers even while CPU-bound tasks run in threads or child processes.
+ */
+export class ClusterAgent {
+  private readonly stopped = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private controlLoop: Promise<void> = Promise.resolve();
+  private readonly events: EventBatcher;
+
+  constructor(private readonly o: ClusterAgentOptions) {
+    this.events = new EventBatcher(o.broker, (err) => o.log.debug(`events not sent: ${(err as Error).message}`));
+  }
+
+  async start(): Promise<void> {
+    const { broker, worker } = this.o;
+    if (this.o.events) this.forwardTaskEvents();
+    // Read the control cursor before announcing ourselves, so no request sent after "online" is missed.
+    const { cursor } = await broker.readControl(null, 0);
+    this.controlLoop = this.listen(cursor);
+    await this.beat('online');
+    this.emit({ type: 'worker-online', hostname: this.o.hostname, at: now(), data: { pool: this.o.pool, concurrency: worker.concurrency } });
+    this.timer = setInterval(() => void this.beat('online'), HEARTBEAT_INTERVAL_MS);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.stopped.abort();
+    await this.controlLoop;
+    this.emit({ type: 'worker-offline', hostname: this.o.hostname, at: now() });
+    await Promise.all([this.beat('offline'), this.events.flush()]);
+  }
+
+  private async beat(state: 'online' | 'offline'): Promise<void> {
+    try {
+      const hb = heartbeatOf(this.o, state);
+      await this.o.broker.recordHeartbeat(hb);
+      if (state === 'online') {
+        for (const id of await this.o.broker.listRevoked()) this.o.worker.revoked.add(id);
+        this.emit({ type: 'worker-heartbeat', hostname: hb.hostname, at: hb.sentAt, data: { active: hb.active, processed: hb.processed } });
+      }
+    } catch (err) {
+      this.o.log.warn(`heartbeat not sent: ${(err as Error).message}`);
+    }
+  }
+
+  private async listen(start: string): Promise<void> {
+    let cursor = start;
+    while (!this.stopped.signal.aborted) {
+      try {
+        const read = await this.o.broker.readControl(cursor, CONTROL_WAIT_MS, this.stopped.signal);
+        cursor = read.cursor;
+        for (const request of read.requests) await this.handle(request);
+      } catch (err) {
+        this.o.log.warn(`control channel: ${(err as Error).message}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private async handle(request: ControlRequest): Promise<void> {
+    if (request.destination.length > 0 && !request.destination.includes(this.o.hostname)) return;
+    let reply: { ok: boolean; data: unknown };
+    try {
+      reply = { ok: true, data: await answer(request.command, this.o) };
+    } catch (err) {
+      reply = { ok: false, data: serializeError(err).message };
+    }
+    this.o.log.debug(`control ${request.command.verb} → ${reply.ok ? 'ok' : `error: ${String(reply.data)}`}`);
+    await this.o.broker.replyControl({ requestId: request.id, hostname: this.o.hostname, ...reply });
+  }
+
+  private emit(event: TqEvent): void {
+    if (this.o.events) this.events.add(event);
+  }
+
+  private forwardTaskEvents(): void {
+    const { worker, hostname } = this.o;
+    worker.on('task-received', (m) => {
+      this.emit({ type: 'task-received', at: now(), taskId: m.id, task: m.task, hostname, queue: m.queue, data: { args: m.args, kwargs: m.kwargs, retries: m.retries } });
+      this.emit({ type: 'task-started', at: now(), taskId: m.id, task: m.task, hostname, queue: m.queue });
+    });
+    worker.on('task-progress', (m, fraction, note) => this.emit({ type: 'task-progress', at: now(), taskId: m.id, task: m.task, hostname, data: { fraction, note } }));
+    worker.on('task-finished', (outcome, accepted) => {
+      const m = outcome.message;
+      const base = { at: now(), taskId: m?.id, task: m?.task, hostname, queue: m?.queue };
+      if (!accepted) return; // a refused (late) ack changed nothing; the new holder reports the real outcome
+      switch (outcome.kind) {
+        case 'success':
+          return this.emit({ ...base, type: 'task-succeeded', data: { runtimeMs: outcome.runtimeMs, result: summarize(outcome.value) } });
+        case 'failure':
+          return this.emit({ ...base, type: 'task-failed', data: { runtimeMs: outcome.runtimeMs, error: outcome.error, deadLettered: outcome.exhausted } });
+        case 'retry':
+          return this.emit({ ...base, type: 'task-retried', data: { error: outcome.error, delayMs: outcome.delayMs } });
+        case 'revoked':
+          return this.emit({ ...base, type: 'task-revoked', data: { reason: outcome.reason } });
+        case 'reject':
+          return this.emit({ ...base, type: 'task-rejected', data: { reason: outcome.reason } });
+      }
+    });
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,36 @@
+import type { Broker } from './brokers/broker.js';
+import type { StoredEvent } from './cluster.js';
+
+export interface FollowOptions {
+  /** Resume after this event id; '0' from the oldest kept; null: only events from now on. */
+  after: string | null;
+  follow: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * The event stream as an async iterator (`subscribeEvents`), resumable from
+ * any event id. With `follow`, waits for new events until the signal aborts.
+ */
+export async function* followEvents(broker: Broker, options: FollowOptions): AsyncGenerator<StoredEvent> {
+  let after = options.after;
+  if (after === null) after = await latestEventId(broker);
+  for (;;) {
+    if (options.signal?.aborted) return;
+    const batch = await broker.readEvents(after === '0' ? null : after, 500, options.follow ? 1000 : 0, options.signal);
+    for (const event of batch) yield event;
+    if (batch.length > 0) after = batch.at(-1)!.eventId;
+    else if (!options.follow) return;
+  }
+}
+
+export const subscribeEvents = followEvents;
+
+async function latestEventId(broker: Broker): Promise<string> {
+  let after: string | null = null;
+  for (;;) {
+    const batch = await broker.readEvents(after, 5000, 0);
+    if (batch.length === 0) return after ?? '0';
+    after = batch.at(-1)!.eventId;
+  }
+}
