@@ -2,7 +2,33 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '../../src/runtime/client.js';
-import { startCli, type RunningCli } from './cli.js';
+import { runCli, startCli, type RunningCli } from './cli.js';
+
+/** Where a deployment's broker lives: a fresh SQLite file, or a shared test redis-server with its own key prefix. */
+export interface BrokerSetup {
+  name: string;
+  start(): Promise<void>;
+  deployment(): TestDeployment;
+  stop(): Promise<void>;
+}
+
+export function sqliteSetup(): BrokerSetup {
+  return { name: 'sqlite', start: async () => {}, deployment: () => new TestDeployment(), stop: async () => {} };
+}
+
+export function redisSetup(): BrokerSetup {
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  let n = 0;
+  return {
+    name: 'redis',
+    start: async () => {
+      const { startRedisServer } = await import('./redis-server.js');
+      server = await startRedisServer();
+    },
+    deployment: () => new TestDeployment(server!.url, `tqe2e:${process.pid}:${n++}:`),
+    stop: async () => server?.stop(),
+  };
+}
 
 /**
  * A throw-away tq deployment for one test: its own SQLite broker file (or a
@@ -14,8 +40,15 @@ export class TestDeployment {
   readonly workers: RunningCli[] = [];
   private clients: Client[] = [];
 
-  constructor(readonly brokerUrl = '') {
+  /** Environment every CLI process of this deployment gets (its key prefix on a shared Redis). */
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(
+    readonly brokerUrl = '',
+    readonly keyPrefix?: string,
+  ) {
     if (!brokerUrl) this.brokerUrl = `sqlite://${join(this.dir, 'tq.db')}`;
+    this.env = keyPrefix ? { TQ_KEY_PREFIX: keyPrefix } : {};
   }
 
   file(name: string): string {
@@ -23,16 +56,21 @@ export class TestDeployment {
   }
 
   async client(): Promise<Client> {
-    const client = await createClient({ brokerUrl: this.brokerUrl, cwd: this.dir });
+    const client = await createClient({ brokerUrl: this.brokerUrl, cwd: this.dir, keyPrefix: this.keyPrefix });
     this.clients.push(client);
     return client;
   }
 
   async worker(tasks: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunningCli> {
-    const w = startCli(['worker', '--broker', this.brokerUrl, '--tasks', tasks, ...args], { env });
+    const w = startCli(['worker', '--broker', this.brokerUrl, '--tasks', tasks, ...args], { env: { ...this.env, ...env } });
     this.workers.push(w);
     await w.waitForOutput(/ready\./, 30_000);
     return w;
+  }
+
+  /** Runs one CLI command against this deployment's broker. */
+  cli(args: string[], env: NodeJS.ProcessEnv = {}) {
+    return runCli([...args, '--broker', this.brokerUrl], { env: { ...this.env, ...env } });
   }
 
   async cleanup(): Promise<void> {
