@@ -22,6 +22,7 @@ export default class WorkerCommand extends TqCommand {
     'max-tasks-per-child': Flags.integer({ description: 'replace a thread/child after this many tasks', min: 1 }),
     'max-memory-per-child': Flags.integer({ description: 'replace a thread/child past this many KiB resident', min: 1 }),
     'soft-shutdown-timeout': Flags.integer({ description: 'seconds a warm shutdown waits before going cold', min: 0 }),
+    strict: Flags.boolean({ description: 'refuse to start on an unsafe broker (a Redis that may evict keys)' }),
     events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
   };
@@ -44,7 +45,7 @@ export default class WorkerCommand extends TqCommand {
     });
     const color = this.color(process.stderr);
     const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json });
-    const prepared = await prepareWorker(config, log, color);
+    const prepared = await prepareWorker(config, log, color, flags.strict);
     const { worker, pool } = prepared;
     if (!flags.json) {
       const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: false };

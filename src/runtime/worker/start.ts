@@ -23,7 +23,7 @@ export interface PreparedWorker {
 }
 
 /** Checks the pool and the tasks' options, loads the tasks, opens the broker, starts the pool. */
-export async function prepareWorker(config: TqConfig, log: Logger, color = false): Promise<PreparedWorker> {
+export async function prepareWorker(config: TqConfig, log: Logger, color = false, strict = false): Promise<PreparedWorker> {
   const name = config.worker.pool;
   if (!POOLS.includes(name)) throw new TqError('BAD_INPUT', `unknown pool '${name}'`, { hint: `choose one of: ${POOLS.join(', ')}` });
   const registry = await discoverTasks(config);
@@ -32,6 +32,7 @@ export async function prepareWorker(config: TqConfig, log: Logger, color = false
   const pool = createPool(config, name, hostname, log, color);
   const client = await clientFor(config);
   try {
+    await checkEviction(client.broker, strict, log);
     await pool.start();
   } catch (err) {
     await client.close();
@@ -49,6 +50,18 @@ export async function prepareWorker(config: TqConfig, log: Logger, color = false
     log,
   });
   return { worker, broker: client.broker, registry, pool, hostname, close: () => client.close() };
+}
+
+/** A Redis that may evict keys can silently drop queued messages: say so loudly, or refuse with --strict. */
+async function checkEviction(broker: Broker, strict: boolean, log: Logger): Promise<void> {
+  if (broker.kind !== 'redis') return;
+  const { checkEvictionPolicy } = await import('../brokers/redis/index.js');
+  const policy = await checkEvictionPolicy(broker);
+  if (policy === null || policy === 'noeviction') return;
+  const message = `Redis maxmemory-policy is '${policy}': under memory pressure Redis may evict queued tasks and results`;
+  const hint = 'run CONFIG SET maxmemory-policy noeviction (and persist it in redis.conf)';
+  if (strict) throw new TqError('CONFIG', message, { hint });
+  log.warn(`${message}. ${hint}; --strict refuses to start.`);
 }
 
 function createPool(config: TqConfig, name: PoolName, hostname: string, log: Logger, color: boolean): Pool {
