@@ -1,7 +1,8 @@
 import type { ControlCommand } from '../cluster.js';
 import { TqError } from '../errors.js';
 import { parseRateLimit } from '../worker/policy.js';
-import type { Held, Worker } from '../worker/worker.js';
+import type { Held } from '../worker/held.js';
+import type { Worker } from '../worker/worker.js';
 import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
 
 /** What one task looks like in `inspect active` / `reserved` / `query_task` replies. */

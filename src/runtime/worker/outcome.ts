@@ -1,5 +1,8 @@
+import type { RegisteredTask } from '../discovery.js';
 import type { SerializedError } from '../errors.js';
 import type { TaskMessage } from '../message.js';
+import type { InvokeResult } from './invoke.js';
+import { decideFailure } from './policy.js';
 
 /** What running one delivered message came to; the worker turns it into one broker call. */
 export type Outcome =
@@ -10,3 +13,11 @@ export type Outcome =
   | { kind: 'revoked'; message: TaskMessage; reason: string }
   /** Not a task we can run at all: dead-lettered with the reason. */
   | { kind: 'reject'; message: TaskMessage | null; reason: string };
+
+/** What one attempt's result means, given the task's retry policy. */
+export function toOutcome(result: InvokeResult, entry: RegisteredTask, message: TaskMessage, runtimeMs: number): Outcome {
+  if (result.ok) return { kind: 'success', message, value: result.value, runtimeMs };
+  const decision = decideFailure(entry.task.options, message.retries, result.error, { requested: result.retryRequested ?? false, countdown: result.retryCountdown });
+  if (decision.retry) return { kind: 'retry', message, error: result.error, delayMs: decision.delayMs, runtimeMs };
+  return { kind: 'failure', message, error: result.error, runtimeMs, exhausted: decision.exhausted };
+}

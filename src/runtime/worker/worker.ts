@@ -3,12 +3,15 @@ import type { Broker, Lease, Reservation, ReserveRequest } from '../brokers/brok
 import type { RegisteredTask, TaskRegistry } from '../discovery.js';
 import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
-import type { InvokeResult } from './invoke.js';
-import type { Outcome } from './outcome.js';
-import { decideFailure, parseRateLimit } from './policy.js';
+import { toOutcome, type Outcome } from './outcome.js';
+import { limitMs, waitForRateSlot, type LimitOverrides } from './limits.js';
 import type { Pool } from './pools/pool.js';
 import { prepare } from './prepare.js';
 import { recordFor } from './records.js';
+import { delay } from './delay.js';
+import type { Held } from './held.js';
+
+export type { Held } from './held.js';
 import { settleOutcome } from './settle.js';
 
 export interface WorkerOptions {
@@ -33,20 +36,8 @@ export interface WorkerEvents {
   'broker-error': [error: unknown];
 }
 
-/** A message this worker holds: running (`message` set once started) or waiting in the prefetch buffer. */
-export interface Held {
-  reservation: Reservation;
-  message?: TaskMessage;
-  startedAt?: number;
-  abort: AbortController;
-  /** Set when revoked with terminate while running: the outcome is REVOKED, whatever the task did. */
-  revokedBecause?: string;
-}
-
 /** How long an idle fetch blocks before looking again at its own state. */
 const IDLE_WAIT_MS = 1000;
-/** A rate-limited task holds its message this long at most before handing it back to the queue. */
-const RATE_HOLD_MS = 1000;
 
 /**
  * Takes messages from the broker and runs them in a pool.
@@ -74,7 +65,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Ids revoked while this worker runs (plus those stored in the broker, synced by the cluster agent). */
   readonly revoked = new Set<string>();
   /** Per-task limits changed at run time (rate_limit, time_limit); they win over the task's options. */
-  readonly overrides = new Map<string, { rateLimit?: string; softTimeLimit?: number | null; timeLimit?: number | null }>();
+  readonly overrides = new Map<string, LimitOverrides>();
 
   constructor(private readonly options: WorkerOptions) {
     super();
@@ -228,7 +219,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!prepared.ok) return this.settle(held, prepared.outcome);
     const { message, entry } = prepared;
     if (this.revoked.has(message.id)) return this.settle(held, { kind: 'revoked', message, reason: 'revoked before it started' });
-    if (!(await this.waitForRateSlot(held, entry))) return undefined;
+    const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
+    if (rate && !(await waitForRateSlot(this.options.broker, held, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
     if (!acksLate) {
       // At most once: the message is gone before the task runs; a crash now loses this run.
@@ -243,8 +235,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       entry,
       message,
       signal: held.abort.signal,
-      softLimitMs: seconds(this.limitOf(entry, 'softTimeLimit')),
-      hardLimitMs: seconds(this.limitOf(entry, 'timeLimit')),
+      softLimitMs: limitMs(entry, this.overrides.get(entry.name), 'softTimeLimit'),
+      hardLimitMs: limitMs(entry, this.overrides.get(entry.name), 'timeLimit'),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
     });
     if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
@@ -258,22 +250,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return undefined;
   }
 
-  /** Global rate limit: wait for a claimed start slot, or put the message back to wait in the queue. */
-  private async waitForRateSlot(held: Held, entry: RegisteredTask): Promise<boolean> {
-    const spec = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
-    if (!spec || spec === '0') return true;
-    const slot = await this.call(() => this.options.broker.acquireRateSlot(`task:${entry.name}`, parseRateLimit(spec), RATE_HOLD_MS));
-    if (slot?.granted) {
-      await delay(slot.waitMs, held.abort.signal);
-      return !held.abort.signal.aborted;
-    }
-    const etaMs = Date.now() + (slot?.waitMs ?? RATE_HOLD_MS);
-    const { id, queue, body } = held.reservation;
-    const priority = (JSON.parse(body) as { priority: number }).priority;
-    await this.call(() => this.options.broker.retry(held.reservation.lease, { id, queue, priority, etaMs, body }, null));
-    return false;
-  }
-
   private async settle(held: Held, outcome: Outcome): Promise<Reservation | undefined> {
     const { broker, hostname, maxMessageBytes } = this.options;
     const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
@@ -283,11 +259,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.count(outcome);
     this.emit('task-finished', outcome, result?.accepted ?? false);
     return result?.next[0];
-  }
-
-  private limitOf(entry: RegisteredTask, which: 'softTimeLimit' | 'timeLimit'): number | undefined {
-    const override = this.overrides.get(entry.name)?.[which];
-    return override === null ? undefined : (override ?? entry.task.options[which]);
   }
 
   /** Retries a broker call while the broker is away, up to one lease; after that the message is someone else's. */
@@ -345,23 +316,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
     };
     this.options.broker.updateProgress(held.reservation.lease, record).catch((err) => this.emit('broker-error', err));
   }
-}
-
-function toOutcome(result: InvokeResult, entry: RegisteredTask, message: TaskMessage, runtimeMs: number): Outcome {
-  if (result.ok) return { kind: 'success', message, value: result.value, runtimeMs };
-  const decision = decideFailure(entry.task.options, message.retries, result.error, { requested: result.retryRequested ?? false, countdown: result.retryCountdown });
-  if (decision.retry) return { kind: 'retry', message, error: result.error, delayMs: decision.delayMs, runtimeMs };
-  return { kind: 'failure', message, error: result.error, runtimeMs, exhausted: decision.exhausted };
-}
-
-function seconds(value: number | undefined): number | undefined {
-  return value === undefined || value <= 0 ? undefined : value * 1000;
-}
-
-function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

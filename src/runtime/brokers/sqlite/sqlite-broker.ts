@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { TqError } from '../../errors.js';
 import { newLeaseToken } from '../../ids.js';
 import { truncate, type Envelope } from '../../message.js';
@@ -9,6 +9,8 @@ import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservati
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
+import { openError, sqlitePath } from './open.js';
+import { pendingRecord, type MessageRow } from './pending-record.js';
 import { DEAD_BODY_MAX, DEAD_LETTER_CAP, SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -291,59 +293,3 @@ export class SqliteBroker implements Broker {
   }
 }
 
-interface MessageRow {
-  id: string;
-  queue: string;
-  state: string;
-  holder: string | null;
-  leased_at: number | null;
-  enqueued_at: number;
-  available_at: number;
-  body: string;
-}
-
-function pendingRecord(msg: MessageRow, now: number): ResultRecord {
-  const leased = msg.state === 'leased' && msg.available_at > now;
-  let task = '';
-  let retries = 0;
-  try {
-    const parsed = JSON.parse(msg.body) as { task?: unknown; retries?: unknown };
-    if (typeof parsed.task === 'string') task = parsed.task;
-    if (typeof parsed.retries === 'number') retries = parsed.retries;
-  } catch {
-    // a malformed body still has a state; the worker will dead-letter it
-  }
-  return {
-    id: msg.id,
-    task,
-    state: leased ? 'STARTED' : 'PENDING',
-    queue: msg.queue,
-    retries,
-    worker: leased ? (msg.holder ?? undefined) : undefined,
-    enqueuedAt: new Date(msg.enqueued_at).toISOString(),
-    startedAt: leased && msg.leased_at ? new Date(msg.leased_at).toISOString() : undefined,
-    eta: msg.state === 'scheduled' ? new Date(msg.available_at).toISOString() : undefined,
-  };
-}
-
-/** `sqlite://.tq/tq.db` is relative to the project root; `sqlite:///abs/path` is absolute. */
-export function sqlitePath(url: string, projectRoot: string): string {
-  const rest = url.replace(/^sqlite:\/\//i, '');
-  if (!rest) throw new TqError('CONFIG', `no file in broker URL '${url}'`, { hint: 'e.g. sqlite://.tq/tq.db' });
-  return isAbsolute(rest) ? rest : resolve(projectRoot, rest);
-}
-
-function openError(path: string, err: unknown): TqError {
-  const code = (err as { code?: string }).code ?? '';
-  const message = (err as Error).message;
-  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    return new TqError('BROKER_CORRUPT', `${path} is not a usable SQLite database (${message})`, {
-      hint: 'move the file aside (tq will create a fresh one) or point --broker at another file',
-      cause: err,
-    });
-  }
-  return new TqError('BROKER_UNREACHABLE', `cannot use SQLite broker at ${path}: ${message}`, {
-    hint: 'check that the directory exists and is writable',
-    cause: err,
-  });
-}

@@ -1,0 +1,39 @@
+import type { ResultRecord } from '../../states.js';
+
+/** A message row as `getResult` reads it when no result is stored yet. */
+export interface MessageRow {
+  id: string;
+  queue: string;
+  state: string;
+  holder: string | null;
+  leased_at: number | null;
+  enqueued_at: number;
+  available_at: number;
+  body: string;
+}
+
+/** PENDING while queued or scheduled; STARTED, with its holder, while leased. */
+export function pendingRecord(msg: MessageRow, now: number): ResultRecord {
+  const leased = msg.state === 'leased' && msg.available_at > now;
+  let task = '';
+  let retries = 0;
+  try {
+    const parsed = JSON.parse(msg.body) as { task?: unknown; retries?: unknown };
+    if (typeof parsed.task === 'string') task = parsed.task;
+    if (typeof parsed.retries === 'number') retries = parsed.retries;
+  } catch {
+    // a malformed body still has a state; the worker will dead-letter it
+  }
+  return {
+    id: msg.id,
+    task,
+    state: leased ? 'STARTED' : 'PENDING',
+    queue: msg.queue,
+    retries,
+    worker: leased ? (msg.holder ?? undefined) : undefined,
+    enqueuedAt: new Date(msg.enqueued_at).toISOString(),
+    startedAt: leased && msg.leased_at ? new Date(msg.leased_at).toISOString() : undefined,
+    eta: msg.state === 'scheduled' ? new Date(msg.available_at).toISOString() : undefined,
+  };
+}
+

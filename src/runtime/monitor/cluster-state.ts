@@ -1,0 +1,233 @@
+import type { QueueStats } from '../brokers/broker.js';
+import { isOnline, type TqEvent, type WorkerHeartbeat } from '../cluster.js';
+import type { SerializedError } from '../errors.js';
+import type { ResultRecord, TaskState } from '../states.js';
+import { addAt, emptyWindow, perSecond, type RateWindow } from './rate-window.js';
+
+/**
+ * The cluster as `tq top` shows it, built from heartbeats, queue stats and the
+ * event stream by pure reducers: each takes a state and returns a new one, so
+ * the model is tested without a broker or a terminal.
+ */
+export type MonitorTaskState = TaskState | 'REJECTED';
+
+export interface TaskView {
+  id: string;
+  name: string;
+  state: MonitorTaskState;
+  worker?: string;
+  queue?: string;
+  args?: unknown[];
+  kwargs?: Record<string, unknown>;
+  retries?: number;
+  /** Epoch ms. */
+  firstSeen: number;
+  startedAt?: number;
+  finishedAt?: number;
+  runtimeMs?: number;
+  /** Summary of the return value (events) or the value itself (fetched record). */
+  result?: unknown;
+  error?: SerializedError;
+  reason?: string;
+  progress?: { fraction: number; note?: string };
+  timeline: { state: MonitorTaskState; at: number; worker?: string }[];
+}
+
+export interface WorkerView extends WorkerHeartbeat {
+  online: boolean;
+}
+
+export interface QueueView extends QueueStats {
+  inPerSecond: number;
+  outPerSecond: number;
+}
+
+export interface ClusterState {
+  workers: WorkerView[];
+  queues: QueueView[];
+  tasks: ReadonlyMap<string, TaskView>;
+  /** Per queue: messages sent (in) and taken by a worker (out), per second. */
+  flow: Readonly<Record<string, { in: RateWindow; out: RateWindow }>>;
+  /** The latest broker error, shown until the next successful poll. */
+  error?: string;
+  /** Epoch ms of the last update. */
+  updatedAt: number;
+}
+
+/** Tasks kept at most; the oldest finished ones go first. */
+export const MAX_TASKS = 2000;
+const FINAL: ReadonlySet<MonitorTaskState> = new Set(['SUCCESS', 'FAILURE', 'REVOKED', 'REJECTED']);
+const FLOW_SECONDS = 10;
+
+export function isFinalState(state: MonitorTaskState): boolean {
+  return FINAL.has(state);
+}
+
+export function emptyCluster(now = Date.now()): ClusterState {
+  return { workers: [], queues: [], tasks: new Map(), flow: {}, updatedAt: now };
+}
+
+/** Folds a batch of events into the state (one copy of the task map per batch). */
+export function applyEvents(state: ClusterState, events: readonly TqEvent[], now = Date.now()): ClusterState {
+  if (events.length === 0) return state;
+  const tasks = new Map(state.tasks);
+  const flow: Record<string, { in: RateWindow; out: RateWindow }> = { ...state.flow };
+  for (const event of events) {
+    const at = Date.parse(event.at) || now;
+    if (event.queue && (event.type === 'task-sent' || event.type === 'task-received')) {
+      const f = flow[event.queue] ?? { in: emptyWindow(now, FLOW_SECONDS), out: emptyWindow(now, FLOW_SECONDS) };
+      flow[event.queue] = event.type === 'task-sent' ? { ...f, in: addAt(f.in, at) } : { ...f, out: addAt(f.out, at) };
+    }
+    if (!event.taskId) continue;
+    const next = reduceTask(tasks.get(event.taskId), event, at);
+    if (next) tasks.set(event.taskId, next);
+  }
+  return { ...state, tasks: capTasks(tasks), flow, queues: withRates(state.queues, flow, now), updatedAt: now };
+}
+
+function reduceTask(current: TaskView | undefined, e: TqEvent, at: number): TaskView | undefined {
+  const state = stateOf(e);
+  if (!state) return current;
+  const d = e.data ?? {};
+  const task: TaskView = current
+    ? { ...current, timeline: current.timeline }
+    : { id: e.taskId!, name: e.task ?? '?', state, firstSeen: at, timeline: [] };
+  if (e.task) task.name = e.task;
+  if (e.queue) task.queue = e.queue;
+  if (e.hostname) task.worker = e.hostname;
+  if (state === 'STARTED' && e.type === 'task-progress') {
+    task.progress = { fraction: Number(d.fraction) || 0, note: typeof d.note === 'string' ? d.note : undefined };
+    return task;
+  }
+  task.timeline = [...task.timeline, { state, at, worker: e.hostname }];
+  // Events from different processes may arrive out of order: a final state is kept unless a later final one comes.
+  const keep = current && isFinalState(current.state) && (!isFinalState(state) || at < (current.finishedAt ?? 0));
+  if (!keep) task.state = state;
+  switch (e.type) {
+    case 'task-received':
+      if (Array.isArray(d.args)) task.args = d.args;
+      if (d.kwargs && typeof d.kwargs === 'object') task.kwargs = d.kwargs as Record<string, unknown>;
+      if (typeof d.retries === 'number') task.retries = d.retries;
+      break;
+    case 'task-started':
+      task.startedAt = at;
+      task.progress = undefined;
+      break;
+    case 'task-succeeded':
+      task.result = d.result;
+      task.runtimeMs = numberOr(d.runtimeMs, task.runtimeMs);
+      task.finishedAt = at;
+      break;
+    case 'task-failed':
+    case 'task-retried':
+      task.error = d.error as SerializedError | undefined;
+      task.runtimeMs = numberOr(d.runtimeMs, task.runtimeMs);
+      if (e.type === 'task-failed') task.finishedAt = at;
+      break;
+    case 'task-revoked':
+    case 'task-rejected':
+      task.reason = typeof d.reason === 'string' ? d.reason : undefined;
+      task.finishedAt = at;
+      break;
+  }
+  return task;
+}
+
+function stateOf(e: TqEvent): MonitorTaskState | undefined {
+  switch (e.type) {
+    case 'task-sent': return 'PENDING';
+    case 'task-received': return 'RECEIVED';
+    case 'task-started': return 'STARTED';
+    case 'task-progress': return 'STARTED';
+    case 'task-succeeded': return 'SUCCESS';
+    case 'task-failed': return 'FAILURE';
+    case 'task-retried': return 'RETRY';
+    case 'task-revoked': return 'REVOKED';
+    case 'task-rejected': return 'REJECTED';
+    default: return undefined;
+  }
+}
+
+/** Merges a stored result record (from `broker.getResult`) into the task it describes. */
+export function applyRecord(state: ClusterState, record: ResultRecord, now = Date.now()): ClusterState {
+  const current = state.tasks.get(record.id);
+  const task: TaskView = current ? { ...current } : { id: record.id, name: record.task, state: record.state, firstSeen: parseTime(record.enqueuedAt) ?? now, timeline: [] };
+  if (record.task) task.name = record.task;
+  if (!current || current.state !== record.state) {
+    if (!current || !isFinalState(current.state) || isFinalState(record.state)) {
+      task.state = record.state;
+      task.timeline = [...task.timeline, { state: record.state, at: parseTime(record.finishedAt) ?? now, worker: record.worker }];
+    }
+  }
+  task.worker = record.worker ?? task.worker;
+  task.queue = record.queue ?? task.queue;
+  task.retries = record.retries;
+  task.startedAt = parseTime(record.startedAt) ?? task.startedAt;
+  task.finishedAt = parseTime(record.finishedAt) ?? task.finishedAt;
+  if ('result' in record) task.result = record.result;
+  if (record.error) task.error = record.error;
+  if (record.progress) task.progress = record.progress;
+  const tasks = new Map(state.tasks);
+  tasks.set(record.id, task);
+  return { ...state, tasks, updatedAt: now };
+}
+
+export function applyHeartbeats(state: ClusterState, heartbeats: readonly WorkerHeartbeat[], now = Date.now()): ClusterState {
+  const workers = heartbeats
+    .map((hb) => ({ ...hb, online: isOnline(hb, now) }))
+    .sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname));
+  return { ...state, workers, error: undefined, updatedAt: now };
+}
+
+export function applyStats(state: ClusterState, stats: readonly QueueStats[], now = Date.now()): ClusterState {
+  const queues = [...stats].sort((a, b) => a.queue.localeCompare(b.queue)).map((s) => ({ ...s, inPerSecond: 0, outPerSecond: 0 }));
+  return { ...state, queues: withRates(queues, state.flow, now), error: undefined, updatedAt: now };
+}
+
+export function applyError(state: ClusterState, error: unknown, now = Date.now()): ClusterState {
+  return { ...state, error: error instanceof Error ? error.message : String(error), updatedAt: now };
+}
+
+function withRates(queues: readonly QueueView[], flow: ClusterState['flow'], now: number): QueueView[] {
+  return queues.map((q) => {
+    const f = flow[q.queue];
+    return { ...q, inPerSecond: f ? perSecond(f.in, now, 5) : 0, outPerSecond: f ? perSecond(f.out, now, 5) : 0 };
+  });
+}
+
+function capTasks(tasks: Map<string, TaskView>): Map<string, TaskView> {
+  if (tasks.size <= MAX_TASKS) return tasks;
+  const finished = [...tasks.values()].filter((t) => isFinalState(t.state)).sort((a, b) => a.firstSeen - b.firstSeen);
+  for (const t of finished) {
+    if (tasks.size <= MAX_TASKS) break;
+    tasks.delete(t.id);
+  }
+  return tasks;
+}
+
+/** The task list as shown: newest first, filtered by a case-insensitive substring of id, name, state, worker or queue. */
+export function visibleTasks(state: ClusterState, filter = ''): TaskView[] {
+  const needle = filter.trim().toLowerCase();
+  const all = [...state.tasks.values()];
+  const shown = needle
+    ? all.filter((t) => [t.id, t.name, t.state, t.worker ?? '', t.queue ?? ''].some((s) => s.toLowerCase().includes(needle)))
+    : all;
+  return shown.sort((a, b) => b.firstSeen - a.firstSeen || a.id.localeCompare(b.id));
+}
+
+/** How long the task ran, or has been running, in ms. */
+export function runtimeOf(task: TaskView, now = Date.now()): number | undefined {
+  if (task.runtimeMs !== undefined) return task.runtimeMs;
+  if (task.startedAt === undefined) return undefined;
+  return (task.finishedAt ?? (isFinalState(task.state) ? task.startedAt : now)) - task.startedAt;
+}
+
+function numberOr(value: unknown, fallback: number | undefined): number | undefined {
+  return typeof value === 'number' ? value : fallback;
+}
+
+function parseTime(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : ms;
+}
