@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Broker } from '../../src/runtime/brokers/broker.js';
+import type { WorkerHeartbeat } from '../../src/runtime/cluster.js';
+import { harnesses } from './brokers.js';
+import { envelope, request, success } from './fixtures.js';
+
+/** The contract's cluster and worker-support verbs, on every broker. */
+describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => {
+  let env: Awaited<ReturnType<typeof harness.setup>>;
+  const opened: Broker[] = [];
+  const open = async () => {
+    const broker = await env.open();
+    opened.push(broker);
+    return broker;
+  };
+  beforeAll(async () => {
+    env = await harness.setup();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()));
+    await env?.teardown();
+  });
+
+  it('stores a result without a lease (acksLate: false)', async () => {
+    const broker = await open();
+    await broker.storeResult(success('free-standing', 7));
+    expect((await broker.getResult('free-standing'))?.result).toBe(7);
+  });
+
+  it('retries with no record, leaving the state as it was', async () => {
+    const broker = await open();
+    const e = envelope();
+    await broker.enqueue([e]);
+    const [r] = await broker.reserve(request('w'));
+    expect(await broker.retry(r!.lease, { ...e, etaMs: Date.now() + 60_000 }, null)).toBe(true);
+    expect((await broker.getResult(e.id))?.state).toBe('PENDING');
+  });
+
+  it('spaces rate-limited starts globally and refuses slots beyond the wait it accepts', async () => {
+    const broker = await open();
+    const claims = [];
+    for (let i = 0; i < 5; i++) claims.push(await broker.acquireRateSlot('task:x', 100, 1000));
+    expect(claims.every((c) => c.granted)).toBe(true);
+    const waits = claims.map((c) => c.waitMs);
+    for (let i = 1; i < waits.length; i++) expect(waits[i]! - waits[i - 1]!).toBeGreaterThanOrEqual(80);
+    const far = await broker.acquireRateSlot('task:x', 100, 50);
+    expect(far.granted).toBe(false);
+    expect(far.waitMs).toBeGreaterThan(300);
+    expect((await broker.acquireRateSlot('task:other', 100, 0)).granted).toBe(true);
+  });
+
+  it('keeps the latest heartbeat per worker', async () => {
+    const broker = await open();
+    const hb = (hostname: string, active: number): WorkerHeartbeat => ({
+      hostname, pid: 1, pool: 'async', concurrency: 1, queues: ['default'], active, processed: 0, failed: 0, retried: 0,
+      load: 0, rssBytes: 0, startedAt: new Date().toISOString(), sentAt: new Date().toISOString(), version: 'x', state: 'online',
+    });
+    await broker.recordHeartbeat(hb('a', 1));
+    await broker.recordHeartbeat(hb('b', 0));
+    await broker.recordHeartbeat(hb('a', 3));
+    const all = await broker.listHeartbeats();
+    expect(all.map((h) => [h.hostname, h.active]).sort()).toEqual([['a', 3], ['b', 0]]);
+  });
+
+  it('delivers control requests published after a cursor, and collects replies', async () => {
+    const broker = await open();
+    await broker.publishControl({ id: 'old', command: { verb: 'ping' }, destination: [], sentAt: new Date().toISOString() });
+    const { cursor } = await broker.readControl(null, 0);
+    const waiting = broker.readControl(cursor, 5000);
+    await broker.publishControl({ id: 'r1', command: { verb: 'ping' }, destination: ['w1'], sentAt: new Date().toISOString() });
+    const read = await waiting;
+    expect(read.requests.map((r) => r.id)).toEqual(['r1']);
+    expect(read.requests[0]!.destination).toEqual(['w1']);
+    await broker.replyControl({ requestId: 'r1', hostname: 'w1', ok: true, data: 'pong' });
+    await broker.replyControl({ requestId: 'r1', hostname: 'w2', ok: false, data: 'nope' });
+    const replies = await broker.collectReplies('r1', 2000, 2);
+    expect(replies.map((r) => [r.hostname, r.data]).sort()).toEqual([['w1', 'pong'], ['w2', 'nope']]);
+    expect((await broker.readControl(read.cursor, 0)).requests).toEqual([]);
+  });
+
+  it('revokes: removes waiting messages at once (REVOKED), remembers every id, leaves leased ones to their worker', async () => {
+    const broker = await open();
+    const [queued, scheduled, leased] = [envelope(), envelope({ etaMs: Date.now() + 60_000 }), envelope()];
+    await broker.enqueue([leased]);
+    await broker.reserve(request('w'));
+    await broker.enqueue([queued, scheduled]);
+    const removed = await broker.revoke([queued.id, scheduled.id, leased.id, 'not-sent-yet'], 60_000, 'revoked');
+    expect(removed.sort()).toEqual([queued.id, scheduled.id].sort());
+    expect((await broker.getResult(queued.id))?.state).toBe('REVOKED');
+    expect((await broker.getResult(leased.id))?.state).toBe('STARTED');
+    expect((await broker.listRevoked()).sort()).toEqual([queued.id, scheduled.id, leased.id, 'not-sent-yet'].sort());
+    expect((await broker.stats(['default']))[0]).toMatchObject({ ready: 0, scheduled: 0, leased: 1 });
+  });
+
+  it('appends events in order and reads them after any id', async () => {
+    const broker = await open();
+    expect(await broker.readEvents(null, 10, 0)).toEqual([]);
+    await broker.appendEvents([1, 2, 3].map((n) => ({ type: 'task-sent' as const, at: new Date().toISOString(), taskId: `t${n}` })));
+    const all = await broker.readEvents(null, 10, 0);
+    expect(all.map((e) => e.taskId)).toEqual(['t1', 't2', 't3']);
+    const after = await broker.readEvents(all[0]!.eventId, 10, 0);
+    expect(after.map((e) => e.taskId)).toEqual(['t2', 't3']);
+    const waiting = broker.readEvents(all[2]!.eventId, 10, 5000);
+    await broker.appendEvents([{ type: 'task-received', at: new Date().toISOString(), taskId: 't4' }]);
+    expect((await waiting).map((e) => e.taskId)).toEqual(['t4']);
+  });
+
+  it('lists scheduled messages soonest first', async () => {
+    const broker = await open();
+    const [later, sooner] = [envelope({ etaMs: Date.now() + 120_000 }), envelope({ etaMs: Date.now() + 60_000 })];
+    await broker.enqueue([later, sooner, envelope()]);
+    expect((await broker.listScheduled(10)).map((s) => s.id)).toEqual([sooner.id, later.id]);
+  });
+
+  it('lists dead letters and puts them back in their queue', async () => {
+    const broker = await open();
+    const e = envelope();
+    await broker.enqueue([e]);
+    const [r] = await broker.reserve(request('w'));
+    await broker.deadLetter(r!.lease, 'unknown task', null);
+    const dead = await broker.listDead(10);
+    expect(dead.map((d) => [d.id, d.reason, d.queue])).toEqual([[e.id, 'unknown task', 'default']]);
+    expect(dead[0]!.body).toBe(e.body);
+    expect(await broker.requeueDead()).toBe(1);
+    expect(await broker.listDead(10)).toEqual([]);
+    const [again] = await broker.reserve(request('w'));
+    expect(again?.id).toBe(e.id);
+  });
+});
