@@ -1,6 +1,7 @@
 import type { Client, SendOptions } from './client.js';
 import type { TqConfig } from './config.js';
-import { discoverTasks, suggestNames } from './discovery.js';
+import { suggestNames } from './discovery.js';
+import { knownTaskNames } from './task-names.js';
 import { TqError } from './errors.js';
 import type { AsyncResult } from './result.js';
 
@@ -10,11 +11,11 @@ import type { AsyncResult } from './result.js';
  */
 export async function callTask(client: Client, config: TqConfig, name: string, options: SendOptions, check: boolean): Promise<AsyncResult> {
   if (check) {
-    const registry = await discoverTasks(config);
-    if (!registry.get(name)) {
-      const close = suggestNames(name, registry.names());
+    const names = await knownTaskNames(config);
+    if (!names.includes(name)) {
+      const close = suggestNames(name, names);
       throw new TqError('UNKNOWN_TASK', `unknown task '${name}' (not found in ${config.tasksDir})`, {
-        hint: close.length > 0 ? `did you mean ${close.map((n) => `'${n}'`).join(' or ')}? (--no-check sends it anyway)` : `known tasks: ${registry.names().join(', ') || 'none'}; --no-check sends it anyway`,
+        hint: close.length > 0 ? `did you mean ${close.map((n) => `'${n}'`).join(' or ')}? (--no-check sends it anyway)` : `known tasks: ${names.join(', ') || 'none'}; --no-check sends it anyway`,
       });
     }
   }

@@ -72,7 +72,8 @@ export async function discoverTasks(config: Pick<TqConfig, 'tasksDir' | 'project
   return registry;
 }
 
-function listTaskFiles(dir: string, root: string): string[] {
+/** Task files under `dir`, sorted; refuses links that lead out of `root`. */
+export function listTaskFiles(dir: string, root: string): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
