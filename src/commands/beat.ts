@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
-import { collectSchedule, describeSchedule, formatScheduleList, runBeat } from '../runtime/beat/index.js';
+import { collectSchedule, describeSchedule, runBeat } from '../runtime/beat/index.js';
 import type { LogLevel } from '../runtime/config.js';
 import { discoverTasks } from '../runtime/discovery.js';
 import { createLogger } from '../runtime/log.js';
+import { formatScheduleList } from '../ui/schedule-list.js';
 
 export default class BeatCommand extends TqCommand {
   static override description = 'Run the scheduler: send periodic tasks (cron, intervals). Safe to run on every machine: each tick is sent once.';
