@@ -31,8 +31,8 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Starts `tq worker` as its own process and resolves once it says it is ready. */
-export async function startWorker(args: string[]): Promise<{ stop(): Promise<void>; rssKb(): number; cpuMs(): number }> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--tasks', BENCH_TASKS, '-l', 'warn', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startWorker(args: string[], env: Record<string, string> = {}): Promise<{ stop(): Promise<void>; rssKb(): number; cpuMs(): number }> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--tasks', BENCH_TASKS, '-l', 'warn', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {

@@ -6,6 +6,9 @@ import { createLogger } from '../runtime/log.js';
 import { prepareWorker } from '../runtime/worker/start.js';
 import { renderBanner } from '../ui/banner.js';
 import { logWorkerEvents } from '../ui/worker-log.js';
+import { LineRouter, wantsDashboard } from '../ui/dashboard/output-mode.js';
+import { startWorkerDashboard, type WorkerDashboardHandle } from '../ui/dashboard/render.js';
+import { maskUrl } from '../runtime/config.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
 import { ClusterAgent } from '../runtime/control/agent.js';
 
@@ -25,6 +28,7 @@ export default class WorkerCommand extends TqCommand {
     strict: Flags.boolean({ description: 'refuse to start on an unsafe broker (a Redis that may evict keys)' }),
     events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
+    tui: Flags.boolean({ allowNo: true, description: 'live dashboard (default on a terminal; off with --json, under CI, or --no-tui)' }),
   };
 
   async run(): Promise<void> {
@@ -44,24 +48,34 @@ export default class WorkerCommand extends TqCommand {
       },
     });
     const color = this.color(process.stderr);
-    const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json });
+    const lines = new LineRouter();
+    const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json, write: lines.write });
     const prepared = await prepareWorker(config, log, color, flags.strict);
     const { worker, pool } = prepared;
-    if (!flags.json) {
+    const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
+    let dashboard: WorkerDashboardHandle | undefined;
+    if (!flags.json && !tui) {
       const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: false };
       process.stdout.write(`${renderBanner(banner, this.color())}\n`);
     }
-    logWorkerEvents(worker, log);
+    if (!tui) logWorkerEvents(worker, log);
     const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
     const agent = new ClusterAgent({
       worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
       version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],
       requestShutdown: () => shutdown.request('shutdown command'),
     });
+    if (tui) {
+      const info = { hostname: prepared.hostname, version: this.config.version, broker: maskUrl(config.brokerUrl), pool: pool.name, concurrency: pool.size, queues: config.worker.queues, startedAt: Date.now() };
+      dashboard = startWorkerDashboard({ worker, info, color: this.color() });
+      lines.to((line, level) => dashboard!.log(line, level));
+    }
     worker.start();
     await agent.start();
     log.info(`${prepared.hostname} ready.`);
     const how = await shutdown.done;
+    await dashboard?.stop();
+    lines.to(undefined);
     await agent.stop();
     await prepared.close();
     log.info('worker stopped');

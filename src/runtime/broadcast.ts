@@ -31,6 +31,9 @@ export const REVOKE_TTL_MS = 24 * 60 * 60 * 1000;
  */
 export async function revokeTasks(broker: Broker, ids: string[], options: { terminate?: boolean; timeoutMs?: number } = {}) {
   const removedFromQueue = await broker.revoke(ids, REVOKE_TTL_MS, options.terminate ? 'revoked (terminate)' : 'revoked');
+  // Workers report the revocations they carry out; these never reached a worker, so say it here.
+  const at = new Date().toISOString();
+  await broker.appendEvents(removedFromQueue.map((taskId) => ({ type: 'task-revoked' as const, at, taskId, data: { reason: 'revoked while queued' } })));
   const replies = await broadcast(broker, { verb: 'revoke', ids, terminate: options.terminate ?? false }, { timeoutMs: options.timeoutMs ?? 1000 });
   return { removedFromQueue, replies };
 }

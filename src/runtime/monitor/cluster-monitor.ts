@@ -47,6 +47,15 @@ export class ClusterMonitor {
     this.timers.push(setInterval(() => this.flush(), this.options.flushMs ?? 100));
   }
 
+  /** Reads heartbeats, stats and every event the stream keeps, once, without following (a snapshot). */
+  async readOnce(): Promise<ClusterState> {
+    await this.poll();
+    const batch: StoredEvent[] = [];
+    for await (const event of followEvents(this.options.broker, { after: '0', follow: false })) batch.push(event);
+    this.update(applyEvents(this.current, batch));
+    return this.current;
+  }
+
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.stopped.abort();

@@ -179,8 +179,15 @@ export function applyHeartbeats(state: ClusterState, heartbeats: readonly Worker
   return { ...state, workers, error: undefined, updatedAt: now };
 }
 
+/**
+ * New queue depths. A broker may leave out a queue with nothing in it, so
+ * queues seen before, consumed by a worker or seen in events stay listed at 0.
+ */
 export function applyStats(state: ClusterState, stats: readonly QueueStats[], now = Date.now()): ClusterState {
-  const queues = [...stats].sort((a, b) => a.queue.localeCompare(b.queue)).map((s) => ({ ...s, inPerSecond: 0, outPerSecond: 0 }));
+  const byName = new Map(stats.map((s) => [s.queue, s]));
+  const known = [...state.queues.map((q) => q.queue), ...state.workers.flatMap((w) => w.queues), ...Object.keys(state.flow)];
+  for (const name of known) if (!byName.has(name)) byName.set(name, { queue: name, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });
+  const queues = [...byName.values()].sort((a, b) => a.queue.localeCompare(b.queue)).map((s) => ({ ...s, inPerSecond: 0, outPerSecond: 0 }));
   return { ...state, queues: withRates(queues, state.flow, now), error: undefined, updatedAt: now };
 }
 

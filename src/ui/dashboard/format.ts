@@ -3,7 +3,7 @@
 /** Cuts `text` to `width` columns, with an ellipsis when cut. */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = text.replace(/[\r\n\t]+/g, ' ');
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
 }
 

@@ -1,0 +1,32 @@
+import type { LogLevel } from '../../runtime/config.js';
+
+export interface OutputModeInput {
+  /** --tui / --no-tui; undefined when not given. */
+  tui: boolean | undefined;
+  json: boolean;
+  isTTY: boolean;
+  ci: boolean;
+}
+
+/** The live dashboard on a terminal; plain log lines (or JSON lines) with --no-tui, --json, off a TTY, or under CI. */
+export function wantsDashboard(input: OutputModeInput): boolean {
+  if (input.tui === false || input.json || !input.isTTY) return false;
+  return input.tui === true || !input.ci;
+}
+
+/**
+ * Where the worker's log lines go: stdout/stderr by level, or into the
+ * dashboard while it runs (a line written straight to the terminal would tear its frame).
+ */
+export class LineRouter {
+  private target: ((line: string, level: LogLevel) => void) | undefined;
+
+  readonly write = (line: string, level: LogLevel): void => {
+    if (this.target) return this.target(line, level);
+    (level === 'warn' || level === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
+  };
+
+  to(target: ((line: string, level: LogLevel) => void) | undefined): void {
+    this.target = target;
+  }
+}
