@@ -11,6 +11,8 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
   child(name: string): Logger;
+  /** Passes an already formatted line (e.g. a child process's output) through the same sink. */
+  raw(line: string, level: LogLevel): void;
 }
 
 export interface LoggerOptions {
@@ -49,6 +51,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m) => emit('warn', m),
     error: (m) => emit('error', m),
     child: (child) => createLogger({ ...options, name: `${name}.${child}` }),
+    raw: (line, lvl) => write(line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE - 20)}… (truncated)` : line, lvl),
   };
 }
 
@@ -58,6 +61,7 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   child: () => silentLogger,
+  raw() {},
 };
 
 function defaultWrite(line: string, lvl: LogLevel): void {

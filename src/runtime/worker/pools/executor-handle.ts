@@ -1,4 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker as Thread } from 'node:worker_threads';
 import type { ExecutorSetup, FromExecutor, ToExecutor } from './protocol.js';
@@ -15,12 +17,21 @@ export interface ExecutorHandle {
   kill(): void;
 }
 
-export function spawnExecutor(kind: 'threads' | 'prefork', setup: ExecutorSetup): ExecutorHandle {
-  return kind === 'threads' ? spawnThread(setup) : spawnChild(setup);
+/** Where an executor's own output lines go: through the worker's log sink, so a live dashboard is never torn. */
+export type OutputSink = (line: string, stream: 'stdout' | 'stderr') => void;
+
+export function spawnExecutor(kind: 'threads' | 'prefork', setup: ExecutorSetup, output: OutputSink): ExecutorHandle {
+  return kind === 'threads' ? spawnThread(setup, output) : spawnChild(setup, output);
 }
 
-function spawnThread(setup: ExecutorSetup): ExecutorHandle {
-  const thread = new Thread(ENTRY, { workerData: setup });
+function forward(stream: Readable | null | undefined, name: 'stdout' | 'stderr', output: OutputSink): void {
+  if (stream) createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => output(line, name));
+}
+
+function spawnThread(setup: ExecutorSetup, output: OutputSink): ExecutorHandle {
+  const thread = new Thread(ENTRY, { workerData: setup, stdout: true, stderr: true });
+  forward(thread.stdout, 'stdout', output);
+  forward(thread.stderr, 'stderr', output);
   return {
     pid: process.pid,
     send: (m) => thread.postMessage(m),
@@ -35,8 +46,10 @@ function spawnThread(setup: ExecutorSetup): ExecutorHandle {
   };
 }
 
-function spawnChild(setup: ExecutorSetup): ExecutorHandle {
-  const child: ChildProcess = fork(fileURLToPath(ENTRY), [JSON.stringify(setup)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function spawnChild(setup: ExecutorSetup, output: OutputSink): ExecutorHandle {
+  const child: ChildProcess = fork(fileURLToPath(ENTRY), [JSON.stringify(setup)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+  forward(child.stdout, 'stdout', output);
+  forward(child.stderr, 'stderr', output);
   return {
     pid: child.pid ?? -1,
     send: (m) => {

@@ -104,7 +104,7 @@ export class IsolatedPool implements Pool {
   }
 
   private spawn(): Slot {
-    const handle = spawnExecutor(this.options.kind, this.options.setup);
+    const handle = spawnExecutor(this.options.kind, this.options.setup, (line, stream) => this.options.log.raw(line, stream === 'stderr' ? 'warn' : 'info'));
     let markReady!: () => void;
     const slot: Slot = { handle, ready: new Promise((r) => (markReady = r)), tasksRun: 0 };
     handle.onMessage((message: FromExecutor) => this.onMessage(slot, message, markReady));

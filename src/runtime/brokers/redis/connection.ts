@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
+import { maskUrl, type RedisTlsOptions } from '../../config.js';
+import { TqError } from '../../errors.js';
+
+/** `connect()` gives up after this long, so `tq call` never hangs on a dead Redis. */
+export const CONNECT_TIMEOUT_MS = 4_000;
+/** Longest pause between reconnect attempts, so a worker consumes within ~1 s of Redis coming back. */
+const MAX_RECONNECT_DELAY_MS = 500;
+/** Redis 6.0 brought sub-second BZPOPMIN timeouts; nothing older will do. */
+const MIN_REDIS_MAJOR = 6;
+
+export type ConnectionRole = 'commands' | 'blocking' | 'subscriber';
+
+/**
+ * One ioredis connection for one role. The commands connection pipelines
+ * automatically (calls made in the same tick share a round trip); the others
+ * block or listen and get their own sockets.
+ *
+ * Reconnects: once a connection has been ready it reconnects forever and
+ * commands wait for it (maxRetriesPerRequest: null), so a worker rides out a
+ * Redis restart. Before that, the first failure ends it, so `connect()` can
+ * report an unreachable Redis at once.
+ */
+export function createConnection(url: string, role: ConnectionRole, tls: RedisTlsOptions | undefined): Redis {
+  let wasReady = role !== 'commands';
+  const options: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: CONNECT_TIMEOUT_MS - 500,
+    maxRetriesPerRequest: null,
+    enableAutoPipelining: role === 'commands',
+    connectionName: `tq:${role}`,
+    retryStrategy: (times) => (wasReady ? Math.min(times * 50, MAX_RECONNECT_DELAY_MS) : null),
+  };
+  if (/^rediss:/i.test(url)) options.tls = tlsOptions(tls ?? {});
+  const redis = new Redis(url, options);
+  redis.once('ready', () => {
+    wasReady = true;
+  });
+  // Without a listener ioredis prints every reconnect error; the last one is kept for messages.
+  redis.on('error', (err: Error) => {
+    lastErrors.set(redis, err);
+  });
+  return redis;
+}
+
+const lastErrors = new WeakMap<Redis, Error>();
+
+/**
+ * Connects within CONNECT_TIMEOUT_MS or throws BROKER_UNREACHABLE with the
+ * password masked, and checks the server is recent enough.
+ */
+export async function connectWithin(redis: Redis, url: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([redis.connect(), timeout]);
+  } catch (err) {
+    redis.disconnect();
+    const cause = lastErrors.get(redis) ?? (err as Error);
+    throw new TqError('BROKER_UNREACHABLE', `cannot reach Redis at ${maskUrl(url)}: ${cause.message}`, {
+      hint: 'check that redis-server is running and that the URL, password and TLS settings are right',
+      cause,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+  const info = await redis.info('server');
+  const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '0';
+  if (Number.parseInt(version, 10) < MIN_REDIS_MAJOR) {
+    redis.disconnect();
+    throw new TqError('CONFIG', `Redis at ${maskUrl(url)} is version ${version}; tq needs ${MIN_REDIS_MAJOR}.0 or newer`);
+  }
+}
+
+function tlsOptions(tls: RedisTlsOptions): NonNullable<RedisOptions['tls']> {
+  const read = (what: string, path: string | undefined) => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new TqError('CONFIG', `cannot read the Redis TLS ${what} file ${path}: ${(err as Error).message}`);
+    }
+  };
+  return {
+    ca: read('CA', tls.ca),
+    cert: read('certificate', tls.cert),
+    key: read('key', tls.key),
+    rejectUnauthorized: tls.rejectUnauthorized ?? true,
+  };
+}

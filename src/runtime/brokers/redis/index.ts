@@ -1,0 +1,18 @@
+import type { Broker, BrokerOptions } from '../broker.js';
+import { RedisBroker } from './redis-broker.js';
+
+export { RedisBroker } from './redis-broker.js';
+
+/** What brokers/index.ts calls for `redis://` and `rediss://` URLs. */
+export function createRedisBroker(options: BrokerOptions): Broker {
+  return new RedisBroker(options);
+}
+
+/**
+ * The broker's Redis `maxmemory-policy` (anything but `noeviction` can lose
+ * queued messages), or null when the broker is not Redis or the server hides
+ * CONFIG. The worker warns on it, and refuses to start with `--strict`.
+ */
+export async function checkEvictionPolicy(broker: Broker): Promise<string | null> {
+  return broker instanceof RedisBroker ? broker.evictionPolicy() : null;
+}

@@ -1,0 +1,63 @@
+-- Shared helpers for every tq script. Included first by the loader.
+--
+-- All keys derive from the prefix passed as ARGV[1] (default 'tq:'), because a
+-- message's queue keys are only known once its hash is read. That makes these
+-- scripts fit for a single Redis (or a primary with replicas), not for Cluster.
+--
+-- Key layout (see the README for the full list):
+--   {p}m:{id}             hash: the message (q queue, p priority, s ready score,
+--                         b body, st r|s|l, e enqueued ms, n deliveries,
+--                         h holder, t token, a leased-at ms, d lease deadline ms)
+--   {p}q:{queue}:ready     zset: score = priority * 2^48 + seq (0 first, FIFO)
+--   {p}q:{queue}:scheduled zset: score = eta ms
+--   {p}q:{queue}:leased    zset: score = lease deadline ms
+--   {p}q:{queue}:marker    zset: one member; wakes a worker blocked in BZPOPMIN
+--   {p}q:{queue}:dead      list: capped dead letters (JSON), newest first
+--   {p}queues              set: every queue name ever used
+--   {p}seq                 string: counter giving FIFO order
+--   {p}r:{id}              string: result record (JSON) with a TTL
+--   {p}meta:{key}          string: small key-value store, unique-task claims
+--   channel {p}done:{id}   published when a final result is stored
+
+-- Room for 2^48 sequence numbers per priority; 10 * 2^48 is still an exact double.
+local PRIORITY_SPAN = 281474976710656
+
+-- Scores and timestamps exceed the 14 digits Lua's tostring keeps; always format them.
+local function num(n)
+  return string.format('%.0f', n)
+end
+
+-- Server time, so leases and etas compare on one clock whatever the workers' clocks say.
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function queueKey(prefix, queue, kind)
+  return prefix .. 'q:' .. queue .. ':' .. kind
+end
+
+-- Wakes one blocked worker of the queue (BZPOPMIN pops the single member).
+local function mark(prefix, queue)
+  redis.call('ZADD', queueKey(prefix, queue, 'marker'), 0, '0')
+end
+
+-- The queue of message `mkey` when `token` fences its current lease, else nil.
+local function currentLease(mkey, token)
+  local f = redis.call('HMGET', mkey, 'st', 't', 'q')
+  if f[1] == 'l' and f[2] == token then
+    return f[3]
+  end
+  return nil
+end
+
+-- Stores a result record with its TTL; a final one also wakes waitForResult.
+local function storeResult(prefix, id, record, ttlMs, final)
+  if record == '' then
+    return
+  end
+  redis.call('SET', prefix .. 'r:' .. id, record, 'PX', ttlMs)
+  if final == '1' then
+    redis.call('PUBLISH', prefix .. 'done:' .. id, '1')
+  end
+end

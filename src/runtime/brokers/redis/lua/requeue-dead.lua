@@ -1,0 +1,36 @@
+--[[ requeue-dead: puts dead letters (all, or those of the given ids) back in
+  their queues as ready messages, removing them from the dead-letter lists.
+  An id that is queued again meanwhile is not added twice.
+  KEYS: none (keys derive from the prefix; see includes/common.lua)
+  ARGV[1] prefix   ARGV[2..] ids (none = every dead letter)
+  Returns: how many were put back.
+]]
+--@include common
+--@include enqueue-one
+
+local prefix = ARGV[1]
+local wanted = nil
+if #ARGV > 1 then
+  wanted = {}
+  for i = 2, #ARGV do
+    wanted[ARGV[i]] = true
+  end
+end
+local now = nowMs()
+local touched = {}
+local added = 0
+for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
+  local dead = queueKey(prefix, queue, 'dead')
+  for _, entry in ipairs(redis.call('LRANGE', dead, 0, -1)) do
+    local ok, letter = pcall(cjson.decode, entry)
+    if ok and type(letter) == 'table' and (wanted == nil or wanted[letter.id]) then
+      redis.call('LREM', dead, 1, entry)
+      local okBody, body = pcall(cjson.decode, letter.body)
+      local priority = (okBody and type(body) == 'table' and type(body.priority) == 'number'
+        and body.priority >= 0 and body.priority <= 9) and body.priority or 4
+      added = added + enqueueOne(prefix, now, letter.id, queue, priority, 0, letter.body, touched)
+    end
+  end
+end
+announce(prefix, touched)
+return added

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ControlReply, ControlRequest, TqEvent, WorkerHeartbeat } from '../../cluster.js';
+import { maskUrl } from '../../config.js';
+import { TqError } from '../../errors.js';
+import { truncate, type Envelope } from '../../message.js';
+import { isFinal, type ResultRecord } from '../../states.js';
+import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
+import { fenced } from './codes.js';
+import { FinishBatcher } from './finish-batcher.js';
+import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
+import { MarkerWaiter } from './marker-waiter.js';
+import { decodeReservations, decodeState, decodeStats } from './replies.js';
+import { ChannelWaiter, readOrWait } from './channel-waiter.js';
+import { RedisCluster } from './redis-cluster.js';
+import { bindScripts, type Arg, type Scripts } from './scripts.js';
+
+/** Messages per enqueue script call; bulk enqueues send several calls in one pipelined round trip. */
+const ENQUEUE_CHUNK = 500;
+/** Dead letters kept per queue; older ones are dropped first. */
+export const DEAD_LETTER_CAP = 10_000;
+/** Raw bodies are cut to this many bytes in dead letters. */
+export const DEAD_BODY_MAX = 4096;
+/** Longest single blocking wait, so an idle reserve re-checks now and then whatever happens. */
+const MAX_BLOCK_MS = 60_000;
+
+/**
+ * The Redis broker and result backend. Every state transition is one Lua
+ * script (see ./lua, one file per operation), so taking a message and
+ * recording its holder, or acking it and storing its result, are atomic.
+ *
+ * Connections: one for commands (auto-pipelined), one per idle reserve that
+ * blocks on marker keys (MarkerWaiter), one subscriber for wake-ups of result,
+ * control and event readers (ChannelWaiter), the last two opened on first use.
+ * The cluster verbs (heartbeats, control, revocations, events, dead letters)
+ * live in RedisCluster.
+ *
+ * States: created → open (connect) → closed. Calls after close throw.
+ */
+export class RedisBroker implements Broker {
+  readonly kind = 'redis';
+  readonly displayUrl: string;
+  private readonly prefix: string;
+  private readonly redis: Redis;
+  private readonly scripts: Scripts;
+  private readonly markers: MarkerWaiter;
+  private readonly channels: ChannelWaiter;
+  private readonly finishes: FinishBatcher;
+  private readonly cluster: RedisCluster;
+  private readonly tokenNonce = randomBytes(6).toString('base64url');
+  private tokenCount = 0;
+  private state: 'created' | 'open' | 'closed' = 'created';
+
+  constructor(private readonly options: BrokerOptions) {
+    this.displayUrl = maskUrl(options.url);
+    this.prefix = options.keyPrefix || 'tq:';
+    const connection = (role: ConnectionRole) => createConnection(options.url, role, options.redisTls);
+    this.redis = connection('commands');
+    this.scripts = bindScripts(this.redis);
+    this.markers = new MarkerWaiter(() => connection('blocking'), this.redis);
+    this.channels = new ChannelWaiter(() => connection('subscriber'));
+    this.cluster = new RedisCluster(this.redis, this.scripts, this.prefix, this.channels, options.resultExpiresMs);
+    this.finishes = new FinishBatcher(
+      (args) => this.scripts.finish(args),
+      () => [this.prefix, options.resultExpiresMs],
+      (next) => this.leaseArgs(next),
+    );
+  }
+
+  async connect(): Promise<void> {
+    if (this.state === 'open') return;
+    if (this.state === 'closed') throw this.closedError();
+    await connectWithin(this.redis, this.options.url);
+    this.state = 'open';
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const wasOpen = this.state === 'open';
+    this.state = 'closed';
+    this.markers.close();
+    this.channels.close();
+    // QUIT lets replies still in flight arrive; a broken connection is just dropped.
+    if (wasOpen) await this.redis.quit().catch(() => this.redis.disconnect());
+    else this.redis.disconnect();
+  }
+
+  async enqueue(envelopes: readonly Envelope[]): Promise<void> {
+    this.assertOpen();
+    const calls: Promise<number>[] = [];
+    for (let i = 0; i < envelopes.length; i += ENQUEUE_CHUNK) {
+      const args: Arg[] = [this.prefix];
+      for (const e of envelopes.slice(i, i + ENQUEUE_CHUNK)) args.push(...envelopeArgs(e));
+      calls.push(this.scripts.enqueue(args)); // issued in one tick: one pipelined round trip
+    }
+    await Promise.all(calls);
+  }
+
+  async enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean> {
+    this.assertOpen();
+    return (await this.scripts['enqueue-unique']([this.prefix, uniqueKey, Math.ceil(ttlMs), ...envelopeArgs(envelope)])) === 1;
+  }
+
+  async reserve(request: ReserveRequest): Promise<Reservation[]> {
+    this.assertOpen();
+    if (request.max <= 0 || request.queues.length === 0) return [];
+    const deadline = Date.now() + request.waitMs;
+    const markerKeys = request.queues.map((q) => `${this.prefix}q:${q}:marker`);
+    for (;;) {
+      const reply = await this.scripts.reserve([this.prefix, request.max, ...this.leaseArgs(request)]);
+      const { wakeInMs, taken } = decodeReservations(reply, 0);
+      if (taken.length > 0) return taken;
+      const left = deadline - Date.now();
+      if (left <= 0 || request.signal?.aborted || this.state !== 'open') return [];
+      // Block until an enqueue sets a marker, or until the next eta / lease deadline is due.
+      const wait = Math.min(left, wakeInMs >= 0 ? wakeInMs + 1 : left, MAX_BLOCK_MS);
+      await this.markers.wait(markerKeys, wait, request.signal);
+    }
+  }
+
+  async finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome> {
+    this.assertOpen();
+    return this.finishes.finish(lease, record, next);
+  }
+
+  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean> {
+    this.assertOpen();
+    const args = [this.prefix, lease.id, lease.token, envelope.body, envelope.priority, envelope.etaMs ?? 0, ...this.recordArgs(record)];
+    return fenced(await this.scripts.retry(args), 'retry');
+  }
+
+  async release(leases: readonly Lease[]): Promise<number> {
+    this.assertOpen();
+    if (leases.length === 0) return 0;
+    return this.scripts.release([this.prefix, ...leases.flatMap((l) => [l.id, l.token])]);
+  }
+
+  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
+    this.assertOpen();
+    const final = record && isFinal(record.state) ? '1' : '0';
+    const args = [this.prefix, lease.id, lease.token, truncate(reason, 1000), ...this.recordArgs(record), final, DEAD_LETTER_CAP, DEAD_BODY_MAX];
+    return fenced(await this.scripts['dead-letter'](args), 'dead-letter');
+  }
+
+  async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
+    this.assertOpen();
+    if (leases.length === 0) return [];
+    const lost = await this.scripts['extend-leases']([this.prefix, Math.ceil(leaseMs), ...leases.flatMap((l) => [l.id, l.token])]);
+    return lost.map((n) => leases[n - 1]!);
+  }
+
+  async getResult(id: string): Promise<ResultRecord | null> {
+    this.assertOpen();
+    return decodeState(id, await this.scripts['get-state']([this.prefix, id]));
+  }
+
+  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
+    const final = (record: ResultRecord | null) => !!record && isFinal(record.state);
+    return readOrWait(this.channels, `${this.prefix}done:${id}`, timeoutMs, () => this.getResult(id), final, signal);
+  }
+
+  async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
+    this.assertOpen();
+    const reply = await this.scripts['update-progress']([this.prefix, lease.id, lease.token, ...this.recordArgs(record)]);
+    return fenced(reply, 'update-progress');
+  }
+
+  async storeResult(record: ResultRecord): Promise<void> {
+    this.assertOpen();
+    await this.scripts['store-result']([this.prefix, record.id, ...this.recordArgs(record), isFinal(record.state) ? '1' : '0']);
+  }
+
+  async acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }> {
+    this.assertOpen();
+    const [granted, waitMs] = await this.scripts['rate-slot']([this.prefix, key, Math.ceil(intervalMs), Math.floor(maxWaitMs)]);
+    return { granted: granted === 1, waitMs };
+  }
+
+  async purge(queues: readonly string[]): Promise<Record<string, number>> {
+    this.assertOpen();
+    if (queues.length === 0) return {};
+    const counts = await this.scripts.purge([this.prefix, ...queues]);
+    return Object.fromEntries(queues.map((q, i) => [q, counts[i] ?? 0]));
+  }
+
+  async stats(queues?: readonly string[]): Promise<QueueStats[]> {
+    this.assertOpen();
+    return decodeStats(await this.scripts.stats([this.prefix, ...(queues ?? [])]));
+  }
+
+  async getMeta(key: string): Promise<string | null> {
+    this.assertOpen();
+    return this.redis.get(`${this.prefix}meta:${key}`);
+  }
+
+  async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.assertOpen();
+    const k = `${this.prefix}meta:${key}`;
+    if (ttlMs === undefined) await this.redis.set(k, value);
+    else await this.redis.set(k, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  // Cluster verbs (heartbeats, control, revocations, events, dead letters) live in RedisCluster.
+  recordHeartbeat = (hb: WorkerHeartbeat) => this.open().recordHeartbeat(hb);
+  listHeartbeats = () => this.open().listHeartbeats();
+  publishControl = (request: ControlRequest) => this.open().publishControl(request);
+  readControl = (cursor: string | null, waitMs: number, signal?: AbortSignal) => this.open().readControl(cursor, waitMs, signal);
+  replyControl = (reply: ControlReply) => this.open().replyControl(reply);
+  collectReplies = (requestId: string, waitMs: number, expected?: number) => this.open().collectReplies(requestId, waitMs, expected);
+  revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.open().revoke(ids, ttlMs, reason);
+  listRevoked = () => this.open().listRevoked();
+  appendEvents = (events: readonly TqEvent[]) => this.open().appendEvents(events);
+  readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal) => this.open().readEvents(after, max, waitMs, signal);
+  listScheduled = (max: number) => this.open().listScheduled(max);
+  listDead = (max: number) => this.open().listDead(max);
+  requeueDead = (ids?: readonly string[]) => this.open().requeueDead(ids);
+
+  /**
+   * Redis's `maxmemory-policy`. Anything but `noeviction` lets Redis drop
+   * queued messages under memory pressure. null when the server hides CONFIG.
+   */
+  async evictionPolicy(): Promise<string | null> {
+    this.assertOpen();
+    try {
+      const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
+      return reply[1] ?? null;
+    } catch {
+      return null; // managed Redis services often rename or disable CONFIG
+    }
+  }
+
+  /** holder, lease ms, token base, queues — how reserve.lua and finish.lua take messages. */
+  private leaseArgs(request: ReserveRequest): Arg[] {
+    // Unique per call; the script appends the message's index, so every lease gets its own token.
+    const tokenBase = `${this.tokenNonce}.${(this.tokenCount++).toString(36)}.`;
+    return [request.holder, Math.ceil(request.leaseMs), tokenBase, ...request.queues];
+  }
+
+  private recordArgs(record: ResultRecord | null): Arg[] {
+    return [record ? JSON.stringify(record) : '', this.options.resultExpiresMs];
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw this.closedError();
+  }
+
+  /** The cluster verbs, once open (a closed broker throws as for every other verb). */
+  private open(): RedisCluster {
+    this.assertOpen();
+    return this.cluster;
+  }
+
+  private closedError(): TqError {
+    const why = this.state === 'closed' ? 'is closed' : 'is not connected yet (call connect())';
+    return new TqError('BROKER_UNREACHABLE', `the Redis broker at ${this.displayUrl} ${why}`, { userError: false });
+  }
+}
+
+function envelopeArgs(e: Envelope): Arg[] {
+  return [e.id, e.queue, e.priority, e.etaMs ?? 0, e.body];
+}

@@ -1,0 +1,140 @@
+import type { Redis } from 'ioredis';
+import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
+import { EVENT_STREAM_CAP } from '../../cluster.js';
+import { truncate } from '../../message.js';
+import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
+import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
+import type { Scripts } from './scripts.js';
+
+/** Control requests and replies kept this long. */
+const CONTROL_KEEP_MS = 10 * 60_000;
+/** Heartbeats of workers gone this long are forgotten. */
+const HEARTBEAT_KEEP_MS = 24 * 60 * 60_000;
+
+/**
+ * The cluster verbs of the Redis broker, apart from the queue verbs they never
+ * touch on the per-task path. Keys (under the prefix):
+ *   heartbeats               hash: hostname → latest heartbeat JSON
+ *   control                  stream: control requests (trimmed to 10 minutes)
+ *   replies:{requestId}      hash: hostname → reply JSON (expires in 10 minutes)
+ *   revoked                  zset: id, score = when to forget it (ms)
+ *   events                   stream: events, capped at EVENT_STREAM_CAP
+ * Readers that wait sleep on a pub/sub channel of the same name, never poll.
+ */
+export class RedisCluster implements ClusterVerbs {
+  constructor(
+    private readonly redis: Redis,
+    private readonly scripts: Scripts,
+    private readonly prefix: string,
+    private readonly channels: ChannelWaiter,
+    private readonly resultExpiresMs: number,
+  ) {}
+
+  async recordHeartbeat(hb: WorkerHeartbeat): Promise<void> {
+    await this.redis.hset(this.key('heartbeats'), hb.hostname, JSON.stringify(hb));
+  }
+
+  async listHeartbeats(): Promise<WorkerHeartbeat[]> {
+    const all = Object.values(await this.redis.hgetall(this.key('heartbeats'))).map((b) => JSON.parse(b) as WorkerHeartbeat);
+    const oldest = Date.now() - HEARTBEAT_KEEP_MS;
+    const gone = all.filter((hb) => Date.parse(hb.sentAt) <= oldest).map((hb) => hb.hostname);
+    if (gone.length > 0) await this.redis.hdel(this.key('heartbeats'), ...gone);
+    return all.filter((hb) => Date.parse(hb.sentAt) > oldest).sort((a, b) => a.hostname.localeCompare(b.hostname));
+  }
+
+  async publishControl(request: ControlRequest): Promise<void> {
+    const key = this.key('control');
+    await this.redis.xadd(key, 'MINID', '~', String(Date.now() - CONTROL_KEEP_MS), '*', 'r', JSON.stringify(request));
+    await this.redis.publish(key, '1');
+  }
+
+  async readControl(cursor: string | null, waitMs: number, signal?: AbortSignal): Promise<{ cursor: string; requests: ControlRequest[] }> {
+    const key = this.key('control');
+    if (cursor === null) {
+      const last = await this.redis.xrevrange(key, '+', '-', 'COUNT', 1);
+      return { cursor: last[0]?.[0] ?? '0-0', requests: [] };
+    }
+    const entries = await readOrWait(this.channels, key, waitMs, () => this.redis.xrange(key, `(${cursor}`, '+'), (e) => e.length > 0, signal);
+    if (entries.length === 0) return { cursor, requests: [] };
+    return { cursor: entries.at(-1)![0], requests: entries.map(([, fields]) => JSON.parse(fields[1]!) as ControlRequest) };
+  }
+
+  async replyControl(reply: ControlReply): Promise<void> {
+    const key = this.key(`replies:${reply.requestId}`);
+    await Promise.all([
+      this.redis.hset(key, reply.hostname, JSON.stringify(reply)),
+      this.redis.pexpire(key, CONTROL_KEEP_MS),
+      this.redis.publish(key, '1'),
+    ]);
+  }
+
+  async collectReplies(requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> {
+    const key = this.key(`replies:${requestId}`);
+    const read = async () => Object.values(await this.redis.hgetall(key)).map((b) => JSON.parse(b) as ControlReply);
+    // Without an expected count, every reply that comes within the wait is wanted.
+    const enough = (replies: ControlReply[]) => expected !== undefined && replies.length >= expected;
+    const replies = await readOrWait(this.channels, key, waitMs, read, enough);
+    return replies.sort((a, b) => a.hostname.localeCompare(b.hostname));
+  }
+
+  async revoke(ids: readonly string[], ttlMs: number, reason: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const args = [this.prefix, Math.ceil(ttlMs), reason, new Date().toISOString(), this.resultExpiresMs, ...ids];
+    return this.scripts.revoke(args);
+  }
+
+  async listRevoked(): Promise<string[]> {
+    return (await this.redis.zrangebyscore(this.key('revoked'), `(${Date.now()}`, '+inf')).sort();
+  }
+
+  async appendEvents(events: readonly TqEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.scripts['append-events']([this.prefix, EVENT_STREAM_CAP, ...events.map((e) => JSON.stringify(e))]);
+  }
+
+  async readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
+    const key = this.key('events');
+    const read = () => this.redis.xrange(key, after === null ? '-' : `(${after}`, '+', 'COUNT', max);
+    const entries = await readOrWait(this.channels, key, waitMs, read, (e) => e.length > 0, signal);
+    return entries.map(([eventId, fields]) => ({ ...(JSON.parse(fields[1]!) as TqEvent), eventId }));
+  }
+
+  async listScheduled(max: number): Promise<ScheduledMessage[]> {
+    const flat = await this.scripts['list-scheduled']([this.prefix, max]);
+    const all: (ScheduledMessage & { etaMs: number })[] = [];
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      const etaMs = Number(flat[i + 2]);
+      all.push({ id: String(flat[i]), queue: String(flat[i + 1]), eta: new Date(etaMs).toISOString(), body: truncate(String(flat[i + 3]), 1000), etaMs });
+    }
+    return all
+      .sort((a, b) => a.etaMs - b.etaMs)
+      .slice(0, max)
+      .map(({ etaMs: _, ...s }) => s);
+  }
+
+  async listDead(max: number): Promise<DeadLetter[]> {
+    const entries = (await this.scripts['list-dead']([this.prefix, max])).map((e) => JSON.parse(e) as StoredDead);
+    return entries
+      .sort((a, b) => b.deadAt - a.deadAt)
+      .slice(0, max)
+      .map((d) => ({ id: d.id, queue: d.queue, reason: d.reason, body: d.body, deadAt: new Date(d.deadAt).toISOString() }));
+  }
+
+  async requeueDead(ids?: readonly string[]): Promise<number> {
+    if (ids && ids.length === 0) return 0;
+    return this.scripts['requeue-dead']([this.prefix, ...(ids ?? [])]);
+  }
+
+  private key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+}
+
+/** A dead letter as dead-letter.lua stores it. */
+interface StoredDead {
+  id: string;
+  queue: string;
+  reason: string;
+  body: string;
+  deadAt: number;
+}
