@@ -20,6 +20,9 @@ export { TqError, TaskFailedError, type TqErrorCode, type SerializedError } from
 export type { TaskState, ResultRecord } from './runtime/states.js';
 export type { TaskMessage } from './runtime/message.js';
 export type { Broker } from './runtime/brokers/broker.js';
+export { subscribeEvents, type FollowOptions } from './runtime/events.js';
+export { revokeTasks, broadcast } from './runtime/broadcast.js';
+export type { TqEvent, StoredEvent, WorkerHeartbeat } from './runtime/cluster.js';
 
 import { getDefaultClient } from './runtime/client.js';
 import type { SendOptions } from './runtime/client.js';

@@ -11,6 +11,7 @@ import { startWorkerDashboard, type WorkerDashboardHandle } from '../ui/dashboar
 import { maskUrl } from '../runtime/config.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
 import { ClusterAgent } from '../runtime/control/agent.js';
+import { collectSchedule, runBeat } from '../runtime/beat/index.js';
 
 export default class WorkerCommand extends TqCommand {
   static override description = 'Run a worker: take tasks from the broker and run them.';
@@ -25,6 +26,7 @@ export default class WorkerCommand extends TqCommand {
     'max-tasks-per-child': Flags.integer({ description: 'replace a thread/child after this many tasks', min: 1 }),
     'max-memory-per-child': Flags.integer({ description: 'replace a thread/child past this many KiB resident', min: 1 }),
     'soft-shutdown-timeout': Flags.integer({ description: 'seconds a warm shutdown waits before going cold', min: 0 }),
+    beat: Flags.boolean({ char: 'B', description: 'also run the periodic scheduler (tq beat) in this process' }),
     strict: Flags.boolean({ description: 'refuse to start on an unsafe broker (a Redis that may evict keys)' }),
     events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
@@ -55,7 +57,7 @@ export default class WorkerCommand extends TqCommand {
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
     let dashboard: WorkerDashboardHandle | undefined;
     if (!flags.json && !tui) {
-      const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: false };
+      const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: flags.beat };
       process.stdout.write(`${renderBanner(banner, this.color())}\n`);
     }
     if (!tui) logWorkerEvents(worker, log);
@@ -70,10 +72,16 @@ export default class WorkerCommand extends TqCommand {
       dashboard = startWorkerDashboard({ worker, info, color: this.color() });
       lines.to((line, level) => dashboard!.log(line, level));
     }
+    // Validated before the worker takes anything, so a bad schedule stops start-up cleanly.
+    const beatEntries = flags.beat ? collectSchedule(config, prepared.registry) : [];
     worker.start();
     await agent.start();
+    const beat = new AbortController();
+    const beatDone = flags.beat ? runBeat({ config, broker: prepared.broker, entries: beatEntries, log: log.child('beat'), signal: beat.signal }) : undefined;
     log.info(`${prepared.hostname} ready.`);
     const how = await shutdown.done;
+    beat.abort();
+    await beatDone;
     await dashboard?.stop();
     lines.to(undefined);
     await agent.stop();

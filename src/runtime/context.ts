@@ -35,7 +35,14 @@ export class RetryRequest extends Error {
   }
 }
 
-const storage = new AsyncLocalStorage<TaskContext>();
+/**
+ * One store per process, not per module instance: task files may get their
+ * own copy of the `tq` module (the TypeScript loader isolates what it loads,
+ * and a project may hold a second install), and `currentTask()` there must see
+ * the context the worker set here.
+ */
+const STORE_KEY = Symbol.for('tq.task-context');
+const storage: AsyncLocalStorage<TaskContext> = ((globalThis as Record<symbol, unknown>)[STORE_KEY] ??= new AsyncLocalStorage<TaskContext>()) as AsyncLocalStorage<TaskContext>;
 
 /**
  * The context of the task running in this async call chain. Throws outside a

@@ -1,18 +1,19 @@
 import { pathToFileURL } from 'node:url';
 
-let registered: Promise<void> | undefined;
+type TsImport = (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+let tsImport: Promise<TsImport> | undefined;
 
 /**
- * Loads a `.ts`/`.js` module with no build step. tsx's ESM hooks are registered
- * once, lazily, so commands that never load user TypeScript (most `tq call`s
- * with a JSON config) do not pay for it.
+ * Loads a `.ts`/`.js` module with no build step. TypeScript goes through tsx's
+ * `tsImport`, which loads it as an ES module whatever the project's
+ * package.json says (a plain `import()` under tsx would compile it to CommonJS
+ * in a project without `"type": "module"`, and fail on `import { task } from
+ * 'tq'`). tsx is loaded lazily, so commands that never load user TypeScript
+ * do not pay for it.
  */
 export async function importTypeScript(path: string): Promise<Record<string, unknown>> {
-  if (/\.(c|m)?tsx?$/.test(path)) {
-    registered ??= import('tsx/esm/api').then(({ register }) => {
-      register();
-    });
-    await registered;
-  }
-  return (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+  const url = pathToFileURL(path).href;
+  if (!/\.(c|m)?tsx?$/.test(path)) return (await import(url)) as Record<string, unknown>;
+  tsImport ??= import('tsx/esm/api').then((api) => api.tsImport as unknown as TsImport);
+  return (await tsImport)(url, import.meta.url);
 }

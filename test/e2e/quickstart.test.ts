@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, startCli, type RunningCli } from '../support/cli.js';
+import { REPO, runCli, startCli, type RunningCli } from '../support/cli.js';
 
 /**
  * The Celery quick-start, driven through the built CLI as a user would: a
@@ -95,6 +95,32 @@ describe('quick-start on the embedded broker', () => {
     await worker(broker, 'test/fixtures/e2e-tasks');
     const result = await runCli(['result', id, '--wait', '--timeout', '30', '--json', '--broker', broker]);
     expect(JSON.parse(result.stdout).state).toBe('SUCCESS');
+  });
+});
+
+describe('a project of its own', () => {
+  it('loads TypeScript task files in a project whose package.json is not "type": "module", and gives them their context', async () => {
+    const { mkdirSync, symlinkSync, writeFileSync } = await import('node:fs');
+    const project = mkdtempSync(join(tmpdir(), 'tq-cjs-project-'));
+    try {
+      writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
+      mkdirSync(join(project, 'node_modules'));
+      symlinkSync(REPO, join(project, 'node_modules', 'tq'));
+      mkdirSync(join(project, 'tasks'));
+      writeFileSync(join(project, 'tasks', 'hello.ts'), "import { currentTask, task } from 'tq';\nexport const hello = task((name: string): string => `hello ${name} from ${currentTask().name}`);\n");
+      const w = startCli(['worker', '-P', 'async'], { cwd: project });
+      try {
+        await w.waitForOutput(/ready\./);
+        const r = await runCli(['call', 'hello', 'Ada', '--wait', '--timeout', '30'], { cwd: project });
+        expect(r.stderr).toBe('');
+        expect(r.stdout.trim()).toBe('hello Ada from hello');
+      } finally {
+        w.signal('SIGKILL');
+        await w.exited;
+      }
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 
