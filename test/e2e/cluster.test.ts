@@ -21,7 +21,8 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
       d.worker(TASKS, ['-P', 'prefork', '-c', '1', '-n', 'w-prefork']),
     ]);
     const client = await d.client();
-    const naps = await client.sendMany(Array.from({ length: 4 }, () => ({ name: 'nap', options: { args: [8000] } })));
+    // Long enough to still run through every inspect below on a loaded machine; cleanup kills the workers.
+    const naps = await client.sendMany(Array.from({ length: 4 }, () => ({ name: 'nap', options: { args: [120_000] } })));
     await waitFor(() => naps.every((n) => workers.some((w) => receivedCount(w.output(), n.id) === 1)), 'all 4 naps running');
     const active = JSON.parse((await d.cli(['inspect', 'active', '--json'])).stdout) as Record<string, { id: string }[]>;
     expect(Object.keys(active).sort()).toEqual(['w-async', 'w-prefork', 'w-threads']);
