@@ -18,10 +18,10 @@ import { startRedisServer } from '../test/support/redis-server.js';
 const LIBS = ['tq', 'bullmq', 'bee-queue'] as const;
 type Lib = (typeof LIBS)[number];
 const QUEUE = 'bench';
-const N_ONE = 2_000;
-const N_BULK = 20_000;
+const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 2_000);
+const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
 const BULK_CHUNK = 1_000;
-const N_DRAIN = 20_000;
+const N_DRAIN = Number(process.env.TQ_BENCH_DRAIN ?? 20_000);
 const N_LATENCY = 1_000;
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const TQ_TASKS = fileURLToPath(new URL('../test/fixtures/redis-tasks', import.meta.url));
@@ -84,11 +84,11 @@ async function startWorker(lib: Lib, url: string, concurrency: number, expect: n
   const report = new Promise<Report>((resolve, reject) => {
     child.stdout!.on('data', (d) => {
       out += d;
-      if (/ready\.|PEER READY/.test(out)) ready();
+      if (/\[tasks\]|PEER READY/.test(out)) ready(); // tq prints its banner just before it starts fetching
       const m = /TQBENCH (.*)\n/.exec(out);
       if (m) resolve(JSON.parse(m[1]!) as Report);
     });
-    child.on('exit', (code) => reject(new Error(`${lib} worker exited (${code}) before reporting`)));
+    child.on('exit', (code) => reject(new Error(`${lib} worker exited (${code}) before reporting:\n${out.slice(-2000)}`)));
   });
   report.catch(() => undefined);
   await Promise.race([readyP, report.then(() => undefined)]);

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TestDeployment, receivedCount } from '../support/project.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { receivedCount, redisSetup, sqliteSetup, type TestDeployment } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/pool-tasks';
 
-describe('worker pools, retries and limits', () => {
+describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits on $name', (setup) => {
   let d: TestDeployment;
+  beforeAll(() => setup.start(), 30_000);
+  afterAll(() => setup.stop());
   afterEach(async () => d?.cleanup());
 
   it.each(['threads', 'prefork'])('never delivers twice a CPU-bound task that runs 3× its lease (%s)', async (pool) => {
-    d = new TestDeployment();
+    d = setup.deployment();
     // A 1-second lease and a task that blocks its executor for 3 seconds; a second worker stands by to steal it.
     const env = { TQ_LEASE_MS: '1000' };
     const a = await d.worker(TASKS, ['-P', pool, '-c', '1'], env);
@@ -23,7 +25,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it.each(['threads', 'prefork'])('ends `while (true) {}` at its hard limit and goes on with the next task (%s)', async (pool) => {
-    d = new TestDeployment();
+    d = setup.deployment();
     const w = await d.worker(TASKS, ['-P', pool, '-c', '1']);
     const client = await d.client();
     const stuck = await client.sendTask('forever');
@@ -34,7 +36,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('retries a task whose child was SIGKILLed, dead-letters one that always is, and keeps running', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     const w = await d.worker(TASKS, ['-P', 'prefork', '-c', '1']);
     const client = await d.client();
     const once = await client.sendTask('crash_once');
@@ -50,7 +52,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('spaces retries by exponential backoff: 200, 400, 800 ms', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     await d.worker(TASKS, ['-P', 'async', '-c', '2']);
     const client = await d.client();
     const file = d.file('attempts.txt');
@@ -66,7 +68,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('retries on request with a countdown, and raises the soft limit into the task as its signal', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     await d.worker(TASKS, ['-P', 'async', '-c', '2']);
     const client = await d.client();
     expect(await (await client.sendTask('again')).get({ timeout: 30_000 })).toBe('done after 2 retries');
@@ -74,7 +76,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('holds a 10/s rate limit across 3 workers: at most 110 starts in 10 s, none failed', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     await Promise.all([1, 2, 3].map(() => d.worker(TASKS, ['-P', 'async', '-c', '5'])));
     const client = await d.client();
     const file = d.file('starts.txt');
@@ -89,7 +91,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('on SIGTERM finishes 4 running tasks and hands 20 reserved back at once; 0 lost, 0 duplicates', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     const client = await d.client();
     const results = await client.sendMany(Array.from({ length: 24 }, () => ({ name: 'nap', options: { args: [2000] } })));
     const first = await d.worker(TASKS, ['-P', 'threads', '-c', '4', '--prefetch-multiplier', '6']);
@@ -105,7 +107,7 @@ describe('worker pools, retries and limits', () => {
   });
 
   it('on a second signal hands the running tasks back and exits before they could finish', async () => {
-    d = new TestDeployment();
+    d = setup.deployment();
     const client = await d.client();
     const results = await client.sendMany(Array.from({ length: 4 }, () => ({ name: 'nap', options: { args: [5000] } })));
     const w = await d.worker(TASKS, ['-P', 'threads', '-c', '4']);
