@@ -19,6 +19,8 @@ export default class CallCommand extends TqCommand {
     queue: Flags.string({ char: 'q', description: 'queue' }),
     priority: Flags.integer({ description: '0 (first) to 9', min: 0, max: 9 }),
     'task-id': Flags.string({ description: 'use this task id' }),
+    'time-limit': Flags.string({ description: 'hard time limit in seconds for this call (threads, prefork)' }),
+    'soft-time-limit': Flags.string({ description: 'soft time limit in seconds for this call' }),
     wait: Flags.boolean({ char: 'w', description: 'wait for the result and print it; exit non-zero on failure' }),
     timeout: Flags.string({ description: 'with --wait: seconds to wait' }),
     check: Flags.boolean({ default: true, allowNo: true, description: 'refuse names the tasks directory does not define' }),
@@ -41,6 +43,8 @@ export default class CallCommand extends TqCommand {
       queue: flags.queue,
       priority: flags.priority,
       taskId: flags['task-id'],
+      timeLimit: parseSeconds('time-limit', flags['time-limit']),
+      softTimeLimit: parseSeconds('soft-time-limit', flags['soft-time-limit']),
     };
     const client = await this.openClient(config);
     const result = await callTask(client, config, args.name, options, flags.check);

@@ -20,6 +20,9 @@ export interface SendOptions {
   /** 0–9, 0 first. */
   priority?: number;
   taskId?: string;
+  /** Per-call hard / soft time limits in seconds; they win over the task's own. */
+  timeLimit?: number;
+  softTimeLimit?: number;
   headers?: Record<string, unknown>;
   parentId?: string | null;
   rootId?: string;
@@ -134,9 +137,16 @@ export function buildEnvelope(config: TqConfig, name: string, options: SendOptio
     retries: 0,
     rootId: options.rootId ?? id,
     parentId: options.parentId ?? null,
-    headers: options.headers ?? {},
+    headers: { ...options.headers, ...limitHeaders(options) },
   };
   return encodeMessage(message, config.maxMessageBytes);
+}
+
+function limitHeaders(options: SendOptions): Record<string, number> {
+  const headers: Record<string, number> = {};
+  if (options.timeLimit !== undefined) headers.timeLimit = seconds('timeLimit', options.timeLimit);
+  if (options.softTimeLimit !== undefined) headers.softTimeLimit = seconds('softTimeLimit', options.softTimeLimit);
+  return headers;
 }
 
 function seconds(what: string, value: number): number {

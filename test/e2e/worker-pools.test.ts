@@ -35,6 +35,14 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
     expect(w.child.exitCode).toBeNull();
   });
 
+  it('applies a per-call hard limit to a task that has none', async () => {
+    d = setup.deployment();
+    await d.worker(TASKS, ['-P', 'threads', '-c', '1']);
+    const client = await d.client();
+    const capped = await client.sendTask('spin', { args: [60_000], timeLimit: 0.5 });
+    await expect(capped.get({ timeout: 30_000 })).rejects.toThrow(/TimeLimitExceeded/);
+  });
+
   it('retries a task whose child was SIGKILLed, dead-letters one that always is, and keeps running', async () => {
     d = setup.deployment();
     const w = await d.worker(TASKS, ['-P', 'prefork', '-c', '1']);

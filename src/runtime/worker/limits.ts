@@ -1,5 +1,6 @@
 import type { Broker } from '../brokers/broker.js';
 import type { RegisteredTask } from '../discovery.js';
+import type { TaskMessage } from '../message.js';
 import { delay } from './delay.js';
 import { parseRateLimit } from './policy.js';
 import type { Held } from './held.js';
@@ -14,10 +15,15 @@ export interface LimitOverrides {
 /** A rate-limited task holds its message this long at most before handing it back to the queue. */
 const RATE_HOLD_MS = 1000;
 
-/** The time limit in ms that applies to a task now: an override wins over the task's option; 0 or null means none. */
-export function limitMs(entry: RegisteredTask, overrides: LimitOverrides | undefined, which: 'softTimeLimit' | 'timeLimit'): number | undefined {
+/**
+ * The time limit in ms that applies to this call: a run-time override (control
+ * time_limit) wins, then the call's own (a message header), then the task's
+ * option; 0 or null means none.
+ */
+export function limitMs(entry: RegisteredTask, message: TaskMessage, overrides: LimitOverrides | undefined, which: 'softTimeLimit' | 'timeLimit'): number | undefined {
   const override = overrides?.[which];
-  const seconds = override === null ? undefined : (override ?? entry.task.options[which]);
+  const perCall = typeof message.headers[which] === 'number' ? (message.headers[which] as number) : undefined;
+  const seconds = override === null ? undefined : (override ?? perCall ?? entry.task.options[which]);
   return seconds === undefined || seconds <= 0 ? undefined : seconds * 1000;
 }
 

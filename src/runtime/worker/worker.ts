@@ -235,8 +235,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       entry,
       message,
       signal: held.abort.signal,
-      softLimitMs: limitMs(entry, this.overrides.get(entry.name), 'softTimeLimit'),
-      hardLimitMs: limitMs(entry, this.overrides.get(entry.name), 'timeLimit'),
+      softLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'softTimeLimit'),
+      hardLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'timeLimit'),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
     });
     if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
