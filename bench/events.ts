@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type Client } from '../src/index.js';
-import { median, printTable, rate, startWorker, type Row } from './support.js';
+import { createClient } from '../src/index.js';
+import { drained, median, printTable, rate, startWorker, type Row } from './support.js';
 
-const N = 5000;
+const N = 20_000;
 const ROUNDS = 3;
 
 /** What events cost: drain rate with the worker's events on and off (async c=50), median of 3 rounds each. */
@@ -19,7 +19,7 @@ export async function benchEvents(brokerUrl?: string, extraEnv: Record<string, s
         await client.sendMany(Array.from({ length: N }, (_, i) => ({ name: 'noop', options: { args: [i] } })));
         const worker = await startWorker(['--broker', url, '--pool', 'async', '-c', '50', mode === 'on' ? '--events' : '--no-events'], extraEnv);
         const started = performance.now();
-        await drained(client);
+        await drained(client.broker);
         rates[mode]!.push((N / (performance.now() - started)) * 1000);
         await worker.stop();
       }
@@ -35,13 +35,5 @@ export async function benchEvents(brokerUrl?: string, extraEnv: Record<string, s
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function drained(client: Client): Promise<void> {
-  for (;;) {
-    const [s] = await client.broker.stats(['default']);
-    if (!s || (s.ready === 0 && s.leased === 0 && s.scheduled === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, type Client } from '../src/index.js';
-import { printTable, rate, startWorker, type Row } from './support.js';
+import { createClient } from '../src/index.js';
+import { drained, printTable, rate, startWorker, type Row } from './support.js';
 
 const POOLS: [pool: string, concurrency: number][] = [['solo', 1], ['async', 50], ['threads', 2], ['prefork', 2]];
 const WORKLOADS: [task: string, count: number][] = [['noop', 3000], ['cpu10', 400]];
@@ -19,7 +19,7 @@ export async function benchPools(brokerUrl?: string): Promise<void> {
         await client.sendMany(Array.from({ length: count }, () => ({ name, options: {} })));
         const worker = await startWorker(['--broker', url, '--pool', pool, '-c', String(c)]);
         const started = performance.now();
-        await drained(client);
+        await drained(client.broker);
         const ms = performance.now() - started;
         rows.push({ metric: `${pool} c=${c}, ${count} × ${name}`, value: rate(count, ms), note: `main-process RSS ${Math.round(worker.rssKb() / 1024)} MiB` });
         await worker.stop();
@@ -29,13 +29,5 @@ export async function benchPools(brokerUrl?: string): Promise<void> {
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function drained(client: Client): Promise<void> {
-  for (;;) {
-    const [s] = await client.broker.stats(['default']);
-    if (!s || (s.ready === 0 && s.leased === 0 && s.scheduled === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/index.js';
-import { BENCH_TASKS, BIN, median, percentile, printTable, rate, startWorker, type Row } from './support.js';
+import { BENCH_TASKS, BIN, drained, median, percentile, printTable, rate, startWorker, type Row } from './support.js';
 
 const N_ENQUEUE = 5_000;
 const N_DRAIN = 5_000;
@@ -29,7 +29,7 @@ export async function benchSqlite(): Promise<void> {
       await client.sendMany(Array.from({ length: N_DRAIN }, (_, i) => ({ name: 'noop', options: { args: [i] } })));
       const worker = await startWorker(['--broker', brokerUrl, '--pool', pool, '-c', String(c)]);
       const started = performance.now();
-      await drained(client);
+      await drained(client.broker);
       const ms = performance.now() - started;
       rows.push({ metric: `drain ${N_DRAIN} no-op, ${pool} c=${c}`, value: rate(N_DRAIN, ms), note: `worker RSS ${Math.round(worker.rssKb() / 1024)} MiB` });
       await worker.stop();
@@ -62,13 +62,5 @@ export async function benchSqlite(): Promise<void> {
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-async function drained(client: Awaited<ReturnType<typeof createClient>>): Promise<void> {
-  for (;;) {
-    const [s] = await client.broker.stats(['default']);
-    if (!s || (s.ready === 0 && s.leased === 0 && s.scheduled === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }

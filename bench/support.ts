@@ -56,3 +56,12 @@ export async function startWorker(args: string[], env: Record<string, string> = 
       }),
   };
 }
+
+/** Resolves once the default queue has nothing ready, leased or scheduled. */
+export async function drained(broker: { stats(queues?: readonly string[]): Promise<{ ready: number; leased: number; scheduled: number }[]> }): Promise<void> {
+  for (;;) {
+    const [s] = await broker.stats(['default']);
+    if (!s || (s.ready === 0 && s.leased === 0 && s.scheduled === 0)) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/runtime/brokers/broker.js';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
 import { harnesses } from './brokers.js';
+import { useHarness } from './harness.js';
 import { envelope, request, success } from './fixtures.js';
 
 /**
@@ -9,21 +9,7 @@ import { envelope, request, success } from './fixtures.js';
  * test opens its own isolated broker, so tests can run concurrently.
  */
 describe.each(harnesses)('broker contract: $name', (harness) => {
-  let env: Awaited<ReturnType<typeof harness.setup>>;
-  const opened: Broker[] = [];
-  const open = async (options?: { resultExpiresMs?: number }) => {
-    const broker = await env.open(options);
-    opened.push(broker);
-    return broker;
-  };
-
-  beforeAll(async () => {
-    env = await harness.setup();
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all(opened.map((b) => b.close()));
-    await env?.teardown();
-  });
+  const open = useHarness(harness);
 
   it('reports an id it never saw as unknown, and a queued one as PENDING', async () => {
     const broker = await open();

@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Broker } from '../../src/runtime/brokers/broker.js';
+import { describe, expect, it } from 'vitest';
 import type { WorkerHeartbeat } from '../../src/runtime/cluster.js';
 import { harnesses } from './brokers.js';
+import { useHarness } from './harness.js';
 import { envelope, request, success } from './fixtures.js';
 
 /** The contract's cluster and worker-support verbs, on every broker. */
 describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => {
-  let env: Awaited<ReturnType<typeof harness.setup>>;
-  const opened: Broker[] = [];
-  const open = async () => {
-    const broker = await env.open();
-    opened.push(broker);
-    return broker;
-  };
-  beforeAll(async () => {
-    env = await harness.setup();
-  }, 30_000);
-  afterAll(async () => {
-    await Promise.all(opened.map((b) => b.close()));
-    await env?.teardown();
-  });
+  const open = useHarness(harness);
 
   it('stores a result without a lease (acksLate: false)', async () => {
     const broker = await open();

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Broker } from '../../src/runtime/brokers/broker.js';
 import { openBroker } from '../../src/runtime/brokers/index.js';
 
@@ -28,3 +29,21 @@ export const sqliteHarness: BrokerHarness = {
     };
   },
 };
+
+/** Sets a harness up for one describe block and returns an `open()` whose brokers are closed after it. */
+export function useHarness(harness: BrokerHarness): (options?: { resultExpiresMs?: number }) => Promise<Broker> {
+  let env: Awaited<ReturnType<BrokerHarness['setup']>> | undefined;
+  const opened: Broker[] = [];
+  beforeAll(async () => {
+    env = await harness.setup();
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()));
+    await env?.teardown();
+  });
+  return async (options) => {
+    const broker = await env!.open(options);
+    opened.push(broker);
+    return broker;
+  };
+}

@@ -18,7 +18,7 @@ const HEARTBEAT_KEEP_MS = 24 * 60 * 60_000;
  *   control                  stream: control requests (trimmed to 10 minutes)
  *   replies:{requestId}      hash: hostname → reply JSON (expires in 10 minutes)
  *   revoked                  zset: id, score = when to forget it (ms)
- *   events                   stream: events, capped at EVENT_STREAM_CAP
+ *   events                   stream: one entry per batch of events (a JSON array), capped at EVENT_STREAM_CAP entries
  * Readers that wait sleep on a pub/sub channel of the same name, never poll.
  */
 export class RedisCluster implements ClusterVerbs {
@@ -89,14 +89,23 @@ export class RedisCluster implements ClusterVerbs {
 
   async appendEvents(events: readonly TqEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.scripts['append-events']([this.prefix, EVENT_STREAM_CAP, ...events.map((e) => JSON.stringify(e))]);
+    await this.scripts['append-events']([this.prefix, EVENT_STREAM_CAP, JSON.stringify(events)]);
   }
 
   async readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
     const key = this.key('events');
-    const read = () => this.redis.xrange(key, after === null ? '-' : `(${after}`, '+', 'COUNT', max);
-    const entries = await readOrWait(this.channels, key, waitMs, read, (e) => e.length > 0, signal);
-    return entries.map(([eventId, fields]) => ({ ...(JSON.parse(fields[1]!) as TqEvent), eventId }));
+    // An event id is '<stream entry>:<index in its batch>'; resume inside the entry it names.
+    const [entry, index] = after === null ? ['-', -1] : [after.slice(0, after.lastIndexOf(':')), Number(after.slice(after.lastIndexOf(':') + 1))];
+    const read = async () => {
+      const events: StoredEvent[] = [];
+      for (const [streamId, fields] of await this.redis.xrange(key, entry, '+', 'COUNT', max + 1)) {
+        (JSON.parse(fields[1]!) as TqEvent[]).forEach((event, i) => {
+          if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
+        });
+      }
+      return events.slice(0, max);
+    };
+    return readOrWait(this.channels, key, waitMs, read, (e) => e.length > 0, signal);
   }
 
   async listScheduled(max: number): Promise<ScheduledMessage[]> {
