@@ -107,6 +107,38 @@ function isIsoDate(value: unknown): boolean {
   return typeof value === 'string' && !Number.isNaN(Date.parse(value));
 }
 
+/** What can be read from a stored body without trusting it: brokers and inspect use it for display and bookkeeping. */
+export interface PeekedMessage {
+  task: string;
+  retries: number;
+  priority: number;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+}
+
+/**
+ * Reads the few fields a broker or monitor shows from a body it otherwise
+ * treats as opaque. Never throws: a malformed body still has a state (the
+ * worker will dead-letter it), so missing or mistyped fields get neutral values.
+ */
+export function peekMessage(body: string): PeekedMessage {
+  let m: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) m = parsed as Record<string, unknown>;
+  } catch {
+    // neutral values below
+  }
+  const priority = m.priority;
+  return {
+    task: typeof m.task === 'string' ? m.task : '',
+    retries: typeof m.retries === 'number' ? m.retries : 0,
+    priority: Number.isInteger(priority) && (priority as number) >= MIN_PRIORITY && (priority as number) <= MAX_PRIORITY ? (priority as number) : DEFAULT_PRIORITY,
+    args: Array.isArray(m.args) ? m.args : [],
+    kwargs: isPlainObject(m.kwargs) ? m.kwargs : {},
+  };
+}
+
 /** Cuts raw bytes to a printable, bounded preview (dead letters, logs). */
 export function truncate(text: string, max = 512): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more chars)`;

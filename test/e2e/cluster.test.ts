@@ -1,20 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../src/runtime/message.js';
-import { receivedCount, redisSetup, sqliteSetup, type TestDeployment } from '../support/project.js';
+import { receivedCount, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/cluster-tasks';
 
 /** Operating a running cluster through the real CLI, on every broker. */
 describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setup) => {
-  let d: TestDeployment;
-  beforeAll(() => setup.start(), 30_000);
-  afterAll(() => setup.stop());
-  afterEach(async () => d?.cleanup());
+  const deploy = useDeployments(setup);
 
   it('shows who runs what: inspect active, ping, stats, registered, reserved, scheduled, status; -d limits who answers', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const workers = await Promise.all([
       d.worker(TASKS, ['-P', 'async', '-c', '2', '-n', 'w-async']),
       d.worker(TASKS, ['-P', 'threads', '-c', '1', '-n', 'w-threads']),
@@ -49,7 +46,7 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
   });
 
   it('never runs revoked queued tasks, even on a worker that was offline when they were revoked', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const file = d.file('ran.txt');
     const doomed = await client.sendMany(Array.from({ length: 100 }, (_, i) => ({ name: 'mark', options: { args: [file, `doomed-${i}`] } })));
@@ -64,7 +61,7 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
   });
 
   it.each(['threads', 'prefork'])('ends a running task with revoke --terminate (%s) and goes on', async (pool) => {
-    d = setup.deployment();
+    const d = deploy();
     const w = await d.worker(TASKS, ['-P', pool, '-c', '1']);
     const client = await d.client();
     const long = await client.sendTask('nap', { args: [60_000] });
@@ -76,7 +73,7 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
   });
 
   it('dead-letters 1,000 garbage messages among 10,000 good ones; every good one completes, the worker never crashes', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const good = await client.sendMany(Array.from({ length: 10_000 }, (_, i) => ({ name: 'noop', options: { args: [i] } })));
     const garbage = Array.from({ length: 1000 }, (_, i) => garbageEnvelope(i));
@@ -100,7 +97,7 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
   });
 
   it('shows a task\'s whole life in order with `tq events --json`', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await d.worker(TASKS, ['-P', 'async']);
     const client = await d.client();
     const r = await client.sendTask('noop', { args: [1] });
@@ -113,7 +110,7 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
   });
 
   it('purges only with consent: refuses off a terminal without -f, counts what -f removed', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     await client.sendMany(Array.from({ length: 5 }, () => ({ name: 'noop' })));
     const refused = await d.cli(['purge']);

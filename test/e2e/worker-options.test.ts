@@ -1,17 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisSetup, sqliteSetup, type TestDeployment } from '../support/project.js';
+import { describe, expect, it } from 'vitest';
+import { redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/pool-tasks';
 
 describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $name', (setup) => {
-  let d: TestDeployment;
-  beforeAll(() => setup.start(), 30_000);
-  afterAll(() => setup.stop());
-  afterEach(async () => d?.cleanup());
+  const deploy = useDeployments(setup);
 
   it('revokes a message that reaches a worker after it expired, without running it', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const stale = await client.sendTask('add', { args: [1, 2], expires: new Date(Date.now() + 50) });
     await new Promise((resolve) => setTimeout(resolve, 100)); // let it expire before any worker exists
@@ -22,7 +19,7 @@ describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $
   });
 
   it('acks an acksLate: false task before running it, so a worker killed mid-run does not repeat it', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const ok = await client.sendTask('once_only', { args: [10] });
     const first = await d.worker(TASKS, ['-P', 'async']);
@@ -37,7 +34,7 @@ describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $
   });
 
   it('stores SUCCESS without the value for ignoreResult tasks', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await d.worker(TASKS, ['-P', 'async']);
     const client = await d.client();
     const r = await client.sendTask('quiet');
@@ -47,7 +44,7 @@ describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $
   });
 
   it('replaces a child after --max-tasks-per-child tasks', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const w = await d.worker(TASKS, ['-P', 'prefork', '-c', '1', '--max-tasks-per-child', '2']);
     const client = await d.client();
     const pids: number[] = [];

@@ -1,18 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { receivedCount, redisSetup, sqliteSetup, type TestDeployment } from '../support/project.js';
+import { describe, expect, it } from 'vitest';
+import { receivedCount, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/pool-tasks';
 
 describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits on $name', (setup) => {
-  let d: TestDeployment;
-  beforeAll(() => setup.start(), 30_000);
-  afterAll(() => setup.stop());
-  afterEach(async () => d?.cleanup());
+  const deploy = useDeployments(setup);
 
   it.each(['threads', 'prefork'])('never delivers twice a CPU-bound task that runs 3× its lease (%s)', async (pool) => {
-    d = setup.deployment();
+    const d = deploy();
     // A 1-second lease and a task that blocks its executor for 3 seconds; a second worker stands by to steal it.
     const env = { TQ_LEASE_MS: '1000' };
     const a = await d.worker(TASKS, ['-P', pool, '-c', '1'], env);
@@ -25,7 +22,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it.each(['threads', 'prefork'])('ends `while (true) {}` at its hard limit and goes on with the next task (%s)', async (pool) => {
-    d = setup.deployment();
+    const d = deploy();
     const w = await d.worker(TASKS, ['-P', pool, '-c', '1']);
     const client = await d.client();
     const stuck = await client.sendTask('forever');
@@ -36,7 +33,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('applies a per-call hard limit to a task that has none', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await d.worker(TASKS, ['-P', 'threads', '-c', '1']);
     const client = await d.client();
     const capped = await client.sendTask('spin', { args: [60_000], timeLimit: 0.5 });
@@ -44,7 +41,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('retries a task whose child was SIGKILLed, dead-letters one that always is, and keeps running', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const w = await d.worker(TASKS, ['-P', 'prefork', '-c', '1']);
     const client = await d.client();
     const once = await client.sendTask('crash_once');
@@ -60,7 +57,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('spaces retries by exponential backoff: 200, 400, 800 ms', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await d.worker(TASKS, ['-P', 'async', '-c', '2']);
     const client = await d.client();
     const file = d.file('attempts.txt');
@@ -76,7 +73,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('retries on request with a countdown, and raises the soft limit into the task as its signal', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await d.worker(TASKS, ['-P', 'async', '-c', '2']);
     const client = await d.client();
     expect(await (await client.sendTask('again')).get({ timeout: 30_000 })).toBe('done after 2 retries');
@@ -84,7 +81,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('holds a 10/s rate limit across 3 workers: at most 110 starts in 10 s, none failed', async () => {
-    d = setup.deployment();
+    const d = deploy();
     await Promise.all([1, 2, 3].map(() => d.worker(TASKS, ['-P', 'async', '-c', '5'])));
     const client = await d.client();
     const file = d.file('starts.txt');
@@ -99,7 +96,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('on SIGTERM finishes 4 running tasks and hands 20 reserved back at once; 0 lost, 0 duplicates', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const results = await client.sendMany(Array.from({ length: 24 }, () => ({ name: 'nap', options: { args: [2000] } })));
     const first = await d.worker(TASKS, ['-P', 'threads', '-c', '4', '--prefetch-multiplier', '6']);
@@ -115,7 +112,7 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
   });
 
   it('on a second signal hands the running tasks back and exits before they could finish', async () => {
-    d = setup.deployment();
+    const d = deploy();
     const client = await d.client();
     const results = await client.sendMany(Array.from({ length: 4 }, () => ({ name: 'nap', options: { args: [5000] } })));
     const w = await d.worker(TASKS, ['-P', 'threads', '-c', '4']);

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '../../src/runtime/client.js';
@@ -28,6 +29,21 @@ export function redisSetup(): BrokerSetup {
     deployment: () => new TestDeployment(server!.url, `tqe2e:${process.pid}:${n++}:`),
     stop: async () => server?.stop(),
   };
+}
+
+/**
+ * Starts `setup` around a describe block; `deploy()` gives a test a fresh
+ * deployment, cleaned up (workers killed, files removed) after that test.
+ */
+export function useDeployments(setup: BrokerSetup): () => TestDeployment {
+  let current: TestDeployment | undefined;
+  beforeAll(() => setup.start(), 30_000);
+  afterAll(() => setup.stop());
+  afterEach(async () => {
+    await current?.cleanup();
+    current = undefined;
+  });
+  return () => (current = setup.deployment());
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { ControlCommand } from '../cluster.js';
 import { TqError } from '../errors.js';
+import { peekMessage } from '../message.js';
 import { parseRateLimit } from '../worker/policy.js';
 import type { Held } from '../worker/held.js';
 import type { Worker } from '../worker/worker.js';
@@ -82,19 +83,13 @@ export async function answer(command: ControlCommand, source: HeartbeatSource & 
 }
 
 function describe(h: Held, state: TaskInfo['state'], hostname: string): TaskInfo {
-  let m = h.message;
-  if (!m) {
-    try {
-      m = JSON.parse(h.reservation.body);
-    } catch {
-      // a malformed body is shown by id only
-    }
-  }
+  // Not started yet means not decoded yet: read what can be shown, without trusting it.
+  const m = h.message ?? peekMessage(h.reservation.body);
   return {
     id: h.reservation.id,
-    name: m?.task ?? '?',
-    args: Array.isArray(m?.args) ? m.args : [],
-    kwargs: m?.kwargs && typeof m.kwargs === 'object' ? m.kwargs : {},
+    name: m.task || '?',
+    args: m.args,
+    kwargs: m.kwargs,
     queue: h.reservation.queue,
     worker: hostname,
     state,

@@ -36,6 +36,7 @@ export function limitMs(entry: RegisteredTask, message: TaskMessage, overrides: 
 export async function waitForRateSlot(
   broker: Broker,
   held: Held,
+  priority: number,
   taskName: string,
   spec: string,
   call: <T>(fn: () => Promise<T>) => Promise<T | undefined>,
@@ -48,7 +49,6 @@ export async function waitForRateSlot(
   }
   const etaMs = Date.now() + (slot?.waitMs ?? RATE_HOLD_MS);
   const { id, queue, body } = held.reservation;
-  const priority = (JSON.parse(body) as { priority: number }).priority;
   await call(() => broker.retry(held.reservation.lease, { id, queue, priority, etaMs, body }, null));
   return false;
 }

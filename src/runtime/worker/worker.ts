@@ -220,7 +220,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { message, entry } = prepared;
     if (this.revoked.has(message.id)) return this.settle(held, { kind: 'revoked', message, reason: 'revoked before it started' });
     const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
-    if (rate && !(await waitForRateSlot(this.options.broker, held, entry.name, rate, (fn) => this.call(fn)))) return undefined;
+    if (rate && !(await waitForRateSlot(this.options.broker, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
     if (!acksLate) {
       // At most once: the message is gone before the task runs; a crash now loses this run.

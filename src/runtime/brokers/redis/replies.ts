@@ -1,3 +1,4 @@
+import { peekMessage } from '../../message.js';
 import type { ResultRecord } from '../../states.js';
 import type { QueueStats, Reservation } from '../broker.js';
 import type { FlatReply } from './scripts.js';
@@ -43,7 +44,7 @@ export function decodeState(id: string, reply: string[]): ResultRecord | null {
   if (reply[0] !== 'message') return null;
   const [, state, queue, holder, leasedAt, enqueuedAt, eta, body] = reply as string[];
   const started = state === 'STARTED';
-  const { task, retries } = peekBody(body!);
+  const { task, retries } = peekMessage(body!);
   return {
     id,
     task,
@@ -55,19 +56,6 @@ export function decodeState(id: string, reply: string[]): ResultRecord | null {
     startedAt: started ? iso(leasedAt) : undefined,
     eta: eta ? iso(eta) : undefined,
   };
-}
-
-/** The task name and retry count, read from a body the broker otherwise never parses. */
-function peekBody(body: string): { task: string; retries: number } {
-  try {
-    const parsed = JSON.parse(body) as { task?: unknown; retries?: unknown };
-    return {
-      task: typeof parsed.task === 'string' ? parsed.task : '',
-      retries: typeof parsed.retries === 'number' ? parsed.retries : 0,
-    };
-  } catch {
-    return { task: '', retries: 0 }; // a malformed body still has a state; the worker will dead-letter it
-  }
 }
 
 function iso(ms: string | undefined): string | undefined {

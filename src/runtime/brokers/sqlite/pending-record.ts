@@ -1,3 +1,4 @@
+import { peekMessage } from '../../message.js';
 import type { ResultRecord } from '../../states.js';
 
 /** A message row as `getResult` reads it when no result is stored yet. */
@@ -15,15 +16,7 @@ export interface MessageRow {
 /** PENDING while queued or scheduled; STARTED, with its holder, while leased. */
 export function pendingRecord(msg: MessageRow, now: number): ResultRecord {
   const leased = msg.state === 'leased' && msg.available_at > now;
-  let task = '';
-  let retries = 0;
-  try {
-    const parsed = JSON.parse(msg.body) as { task?: unknown; retries?: unknown };
-    if (typeof parsed.task === 'string') task = parsed.task;
-    if (typeof parsed.retries === 'number') retries = parsed.retries;
-  } catch {
-    // a malformed body still has a state; the worker will dead-letter it
-  }
+  const { task, retries } = peekMessage(msg.body);
   return {
     id: msg.id,
     task,

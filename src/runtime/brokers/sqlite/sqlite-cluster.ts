@@ -3,7 +3,7 @@ import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, Wo
 import { EVENT_STREAM_CAP } from '../../cluster.js';
 import type { ResultRecord } from '../../states.js';
 import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
-import { truncate } from '../../message.js';
+import { peekMessage, truncate } from '../../message.js';
 import type { ChangeWaiter } from './change-waiter.js';
 import { CONTROL_KEEP_MS, HEARTBEAT_KEEP_MS } from './schema.js';
 
@@ -153,29 +153,13 @@ export class SqliteCluster implements ClusterVerbs {
       let n = 0;
       for (const row of rows) {
         this.q.deleteDead.run(row.seq);
-        n += this.q.requeue.run(row.id, row.queue, priorityOf(row.body), now, row.body, now).changes;
+        n += this.q.requeue.run(row.id, row.queue, peekMessage(row.body).priority, now, row.body, now).changes;
       }
       return n;
     });
   }
 }
 
-function priorityOf(body: string): number {
-  try {
-    const p = (JSON.parse(body) as { priority?: unknown }).priority;
-    return typeof p === 'number' && p >= 0 && p <= 9 ? p : 4;
-  } catch {
-    return 4;
-  }
-}
-
 function revokedRecord(id: string, queue: string, body: string, reason: string): ResultRecord {
-  let task = '';
-  try {
-    const parsed = JSON.parse(body) as { task?: unknown };
-    if (typeof parsed.task === 'string') task = parsed.task;
-  } catch {
-    // a malformed body can still be revoked
-  }
-  return { id, task, queue, state: 'REVOKED', retries: 0, error: { name: 'Revoked', message: reason }, finishedAt: new Date().toISOString() };
+  return { id, task: peekMessage(body).task, queue, state: 'REVOKED', retries: 0, error: { name: 'Revoked', message: reason }, finishedAt: new Date().toISOString() };
 }
