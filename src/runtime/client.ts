@@ -3,6 +3,7 @@ import type { Broker } from './brokers/broker.js';
 import { resolveConfig, type TqConfig, type TqConfigInput } from './config.js';
 import { TqError } from './errors.js';
 import { newTaskId } from './ids.js';
+import { isoAt, isoNow } from './iso-time.js';
 import { DEFAULT_PRIORITY, encodeMessage, MAX_PRIORITY, MIN_PRIORITY, type Envelope, type TaskMessage } from './message.js';
 import { AsyncResult } from './result.js';
 
@@ -51,13 +52,12 @@ export class Client {
     return envelopes.map((e) => new AsyncResult(e.id, this.broker));
   }
 
-  /** Enqueues, and records task-sent events alongside (sent together; events never hold up a send). */
+  /** Enqueues, with the task-sent events in the same broker call (one round trip per send). */
   private async send(envelopes: Envelope[], names: string[]): Promise<void> {
     if (!this.config.events) return this.broker.enqueue(envelopes);
-    const at = new Date().toISOString();
-    const events = envelopes.map((e, i) => ({ type: 'task-sent' as const, at, taskId: e.id, task: names[i], queue: e.queue, data: e.etaMs ? { eta: new Date(e.etaMs).toISOString() } : undefined }));
-    const [sent] = await Promise.allSettled([this.broker.enqueue(envelopes), this.broker.appendEvents(events)]);
-    if (sent.status === 'rejected') throw sent.reason;
+    const at = isoNow();
+    const events = envelopes.map((e, i) => ({ type: 'task-sent' as const, at, taskId: e.id, task: names[i], queue: e.queue, data: e.etaMs ? { eta: isoAt(e.etaMs) } : undefined }));
+    await this.broker.enqueue(envelopes, events);
   }
 
   asyncResult<R = unknown>(id: string): AsyncResult<R> {

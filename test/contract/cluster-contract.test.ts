@@ -92,6 +92,32 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     expect((await waiting).map((e) => e.taskId)).toEqual(['t4']);
   });
 
+  it('records task-sent events with the enqueue, after the messages, in one call', async () => {
+    const broker = await open();
+    // 1,200 messages: more than one Redis script call, so the events must follow the last chunk.
+    const envelopes = Array.from({ length: 1_200 }, () => envelope());
+    const at = new Date().toISOString();
+    await broker.enqueue(envelopes, envelopes.map((e) => ({ type: 'task-sent' as const, at, taskId: e.id, task: 'add', queue: e.queue })));
+    const events = await broker.readEvents(null, 2_000, 0);
+    expect(events.map((e) => e.taskId)).toEqual(envelopes.map((e) => e.id));
+    expect(events[0]).toMatchObject({ type: 'task-sent', at, task: 'add', queue: envelopes[0]!.queue });
+    expect((await broker.stats()).reduce((n, q) => n + q.ready, 0)).toBe(1_200);
+  });
+
+  it('round-trips every field of events, including absent and repeated ones', async () => {
+    const broker = await open();
+    const at = new Date().toISOString();
+    const written = [
+      { type: 'task-received' as const, at, taskId: 'a', task: 't', hostname: 'h', queue: 'q', data: { args: [1, '0'], kwargs: {}, retries: 0 } },
+      { type: 'task-started' as const, at, taskId: 'a', task: 't', hostname: 'h', queue: 'q' },
+      { type: 'worker-heartbeat' as const, at: new Date(Date.parse(at) + 1).toISOString(), hostname: 'h', data: { active: 0 } },
+      { type: 'task-succeeded' as const, at, taskId: 'a', task: 't', hostname: 'h', queue: 'q', data: { runtimeMs: 0, result: '0' } },
+    ];
+    await broker.appendEvents(written);
+    const read = (await broker.readEvents(null, 10, 0)).map(({ eventId: _, ...e }) => e);
+    expect(read).toEqual(written);
+  });
+
   it('lists scheduled messages soonest first', async () => {
     const broker = await open();
     const [later, sooner] = [envelope({ etaMs: Date.now() + 120_000 }), envelope({ etaMs: Date.now() + 60_000 })];

@@ -30,8 +30,12 @@ export interface Broker extends ClusterVerbs {
   /** Releases connections and handles. Leased messages stay leased (they lapse). */
   close(): Promise<void>;
 
-  /** Adds messages (ready, or scheduled when `etaMs` is in the future). Bulk is one round trip. Atomic per message. */
-  enqueue(envelopes: readonly Envelope[]): Promise<void>;
+  /**
+   * Adds messages (ready, or scheduled when `etaMs` is in the future). Bulk is
+   * one round trip. Atomic per message. `sentEvents` (their task-sent events)
+   * are appended to the event stream in the same round trip, after the messages.
+   */
+  enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void>;
 
   /**
    * Enqueues only if `uniqueKey` was never claimed (within `ttlMs`): the claim and

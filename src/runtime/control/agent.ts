@@ -2,6 +2,7 @@ import type { Broker } from '../brokers/broker.js';
 import { HEARTBEAT_INTERVAL_MS, type ControlRequest, type TqEvent } from '../cluster.js';
 import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { isoNow as now } from '../iso-time.js';
 import { summarize } from '../worker/records.js';
 import { EventBatcher } from './event-batcher.js';
 import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
@@ -102,8 +103,9 @@ export class ClusterAgent {
   private forwardTaskEvents(): void {
     const { worker, hostname } = this.o;
     worker.on('task-received', (m) => {
-      this.emit({ type: 'task-received', at: now(), taskId: m.id, task: m.task, hostname, queue: m.queue, data: { args: m.args, kwargs: m.kwargs, retries: m.retries } });
-      this.emit({ type: 'task-started', at: now(), taskId: m.id, task: m.task, hostname, queue: m.queue });
+      const at = now();
+      this.emit({ type: 'task-received', at, taskId: m.id, task: m.task, hostname, queue: m.queue, data: { args: m.args, kwargs: m.kwargs, retries: m.retries } });
+      this.emit({ type: 'task-started', at, taskId: m.id, task: m.task, hostname, queue: m.queue });
     });
     worker.on('task-progress', (m, fraction, note) => this.emit({ type: 'task-progress', at: now(), taskId: m.id, task: m.task, hostname, data: { fraction, note } }));
     worker.on('task-finished', (outcome, accepted) => {
@@ -126,6 +128,3 @@ export class ClusterAgent {
   }
 }
 
-function now(): string {
-  return new Date().toISOString();
-}

@@ -3,6 +3,7 @@ import { serializeError, type SerializedError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
 import type { Task } from '../task.js';
+import type { Cancellation } from './cancellation.js';
 
 /** What one attempt of a task came to, in a form that crosses threads and processes. */
 export type InvokeResult =
@@ -11,7 +12,7 @@ export type InvokeResult =
 
 export interface InvokeContext {
   worker: string;
-  signal: AbortSignal;
+  cancel: Cancellation;
   log: Logger;
   onProgress(fraction: number, note?: string): void;
 }
@@ -22,6 +23,7 @@ export interface InvokeContext {
  * throws; the value is checked to survive JSON here, where it was made.
  */
 export async function invokeTask(task: Task, message: TaskMessage, ic: InvokeContext): Promise<InvokeResult> {
+  let log: Logger | undefined;
   const ctx: TaskContext = {
     id: message.id,
     name: message.task,
@@ -30,8 +32,12 @@ export async function invokeTask(task: Task, message: TaskMessage, ic: InvokeCon
     kwargs: message.kwargs,
     queue: message.queue,
     worker: ic.worker,
-    signal: ic.signal,
-    log: ic.log.child(message.task),
+    get signal() {
+      return ic.cancel.signal; // made on first use
+    },
+    get log() {
+      return (log ??= ic.log.child(message.task)); // made on first use, like the signal
+    },
     progress: (fraction, note) => ic.onProgress(Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0, note),
     retry: (options = {}) => {
       throw new RetryRequest(options.countdown, options.error);

@@ -45,7 +45,7 @@ export async function waitForRateSlot(
   const slot = await call(() => broker.acquireRateSlot(`task:${taskName}`, parseRateLimit(spec), RATE_HOLD_MS));
   if (slot?.granted) {
     await delay(slot.waitMs, held.abort.signal);
-    return !held.abort.signal.aborted;
+    return !held.abort.aborted;
   }
   const etaMs = Date.now() + (slot?.waitMs ?? RATE_HOLD_MS);
   const { id, queue, body } = held.reservation;

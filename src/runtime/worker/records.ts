@@ -1,10 +1,11 @@
 import type { TaskMessage } from '../message.js';
 import type { ResultRecord } from '../states.js';
 import type { Outcome } from './outcome.js';
+import { isoAt, isoNow } from '../iso-time.js';
 
 /** The backend record an outcome stores (null: nothing to store). */
 export function recordFor(outcome: Outcome, worker: string, startedAt: number | undefined, ignoreResult = false): ResultRecord | null {
-  const now = new Date().toISOString();
+  const now = isoNow();
   const base = (m: TaskMessage): ResultRecord => ({
     id: m.id,
     task: m.task,
@@ -12,7 +13,7 @@ export function recordFor(outcome: Outcome, worker: string, startedAt: number | 
     queue: m.queue,
     retries: m.retries,
     worker,
-    startedAt: startedAt ? new Date(startedAt).toISOString() : undefined,
+    startedAt: startedAt ? isoAt(startedAt) : undefined,
     finishedAt: now,
   });
   switch (outcome.kind) {

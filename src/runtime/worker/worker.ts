@@ -9,6 +9,7 @@ import type { Pool } from './pools/pool.js';
 import { prepare } from './prepare.js';
 import { recordFor } from './records.js';
 import { delay } from './delay.js';
+import { Cancellation } from './cancellation.js';
 import type { Held } from './held.js';
 
 export type { Held } from './held.js';
@@ -179,7 +180,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       try {
         const taken = await this.options.broker.reserve(this.reserveRequest(room, IDLE_WAIT_MS));
         backoff = 100;
-        for (const reservation of taken) this.buffer.push({ reservation, abort: new AbortController() });
+        for (const reservation of taken) this.buffer.push({ reservation, abort: new Cancellation() });
         this.pump();
       } catch (err) {
         this.emit('broker-error', err);
@@ -205,8 +206,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     void this.process(held).then((next) => {
       this.active.delete(held.reservation.id);
       this.lastProgress.delete(held.reservation.id);
-      if (next && this.state === 'running') this.launch({ reservation: next, abort: new AbortController() });
-      else if (next) void this.handBack([{ reservation: next, abort: new AbortController() }]);
+      if (next && this.state === 'running') this.launch({ reservation: next, abort: new Cancellation() });
+      else if (next) void this.handBack([{ reservation: next, abort: new Cancellation() }]);
       this.pump();
       this.wake?.();
       if (this.active.size === 0) this.drained?.();
@@ -234,7 +235,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const result = await this.options.pool.run({
       entry,
       message,
-      signal: held.abort.signal,
+      cancel: held.abort,
       softLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'softTimeLimit'),
       hardLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'timeLimit'),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),

@@ -43,12 +43,22 @@ export class MarkerWaiter {
     private readonly control: Redis,
   ) {}
 
-  /** Resolves when a marker was popped, after `timeoutMs`, or on abort; never throws. */
-  async wait(markerKeys: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    if (this.closed || signal?.aborted) return;
+  /**
+   * Resolves when a marker was popped, after `timeoutMs`, or on abort; never
+   * throws. `then`, when given, is sent on the same connection right behind
+   * the BZPOPMIN: Redis runs it the moment the wait ends, so a woken reserve
+   * costs no second round trip. Its reply is what this resolves with
+   * (undefined when it failed or was never sent), whether the wait ended on a
+   * marker, on time or on abort, so nothing it took is ever dropped here.
+   */
+  async wait<T>(markerKeys: readonly string[], timeoutMs: number, signal?: AbortSignal, then?: (redis: Redis) => Promise<T>): Promise<T | undefined> {
+    if (this.closed || signal?.aborted) return undefined;
     const conn = await this.acquire();
     if (this.closed || signal?.aborted) return this.release(conn);
     const call = this.block(conn, markerKeys, Math.max(timeoutMs, 1) + SERVER_TIMEOUT_SLACK_MS);
+    const followUp = then ? then(conn.redis).catch(() => undefined) : undefined;
+    // The connection goes back to the pool once both answered (or it was dropped).
+    void Promise.all([call, followUp]).then(() => this.release(conn));
     await new Promise<void>((resolve) => {
       let left = false;
       const leave = () => {
@@ -58,7 +68,7 @@ export class MarkerWaiter {
         signal?.removeEventListener('abort', unblock);
         resolve();
       };
-      // Time is up or the caller gave up: end the call (the connection goes back to the pool) and return now.
+      // Time is up or the caller gave up: end the call and return now.
       const unblock = () => {
         if (left) return;
         if (conn.clientId === undefined) this.drop(conn);
@@ -68,12 +78,13 @@ export class MarkerWaiter {
       const timer = setTimeout(unblock, timeoutMs);
       signal?.addEventListener('abort', unblock, { once: true });
       void call.then((outcome) => {
-        // We left already but still took a marker: put it back for another worker.
-        if (left && typeof outcome === 'string') void this.control.zadd(outcome, 0, '0').catch(() => undefined);
+        // We left already but still took a marker that no follow-up acts on: put it back for another worker.
+        if (left && typeof outcome === 'string' && !then) void this.control.zadd(outcome, 0, '0').catch(() => undefined);
         else if (outcome === FAILED) setTimeout(leave, ERROR_PAUSE_MS);
         else leave();
       });
     });
+    return followUp;
   }
 
   /** Open connections, idle or blocking (for diagnostics and tests). */
@@ -83,8 +94,8 @@ export class MarkerWaiter {
 
   /**
    * One BZPOPMIN: the marker key popped, null on timeout or unblock, FAILED
-   * when the call failed or the watchdog gave up on it. The connection goes
-   * back to the pool only once its call has answered.
+   * when the call failed or the watchdog gave up on it (the connection is
+   * dropped then; the caller pools it otherwise).
    */
   private block(conn: BlockingConnection, markerKeys: readonly string[], blockMs: number): Promise<string | null | typeof FAILED> {
     return new Promise((resolve) => {
@@ -95,7 +106,6 @@ export class MarkerWaiter {
       conn.redis.bzpopmin(...markerKeys, (blockMs / 1000).toFixed(3)).then(
         (popped) => {
           clearTimeout(watchdog);
-          this.release(conn);
           resolve(popped ? popped[0] : null);
         },
         () => {
@@ -129,9 +139,9 @@ export class MarkerWaiter {
     return conn;
   }
 
-  private release(conn: BlockingConnection): void {
-    if (this.closed || !this.open.has(conn)) return;
-    this.idle.push(conn);
+  private release(conn: BlockingConnection): undefined {
+    if (!this.closed && this.open.has(conn) && !this.idle.includes(conn)) this.idle.push(conn);
+    return undefined;
   }
 
   private drop(conn: BlockingConnection): void {

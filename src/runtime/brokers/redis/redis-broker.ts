@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { ControlReply, ControlRequest, TqEvent, WorkerHeartbeat } from '../../cluster.js';
+import { EVENT_STREAM_CAP, type ControlReply, type ControlRequest, type TqEvent, type WorkerHeartbeat } from '../../cluster.js';
 import { maskUrl } from '../../config.js';
 import { TqError } from '../../errors.js';
 import { truncate, type Envelope } from '../../message.js';
@@ -11,6 +11,7 @@ import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
 import { MarkerWaiter } from './marker-waiter.js';
 import { decodeReservations, decodeState, decodeStats } from './replies.js';
+import { encodeEvents } from './event-codec.js';
 import { ChannelWaiter, readOrWait } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';
@@ -47,6 +48,7 @@ export class RedisBroker implements Broker {
   private readonly channels: ChannelWaiter;
   private readonly finishes: FinishBatcher;
   private readonly cluster: RedisCluster;
+  private readonly blockingScripts = new WeakMap<Redis, Scripts>();
   private readonly tokenNonce = randomBytes(6).toString('base64url');
   private tokenCount = 0;
   private state: 'created' | 'open' | 'closed' = 'created';
@@ -85,12 +87,18 @@ export class RedisBroker implements Broker {
     else this.redis.disconnect();
   }
 
-  async enqueue(envelopes: readonly Envelope[]): Promise<void> {
+  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void> {
     this.assertOpen();
     const calls: Promise<number>[] = [];
     for (let i = 0; i < envelopes.length; i += ENQUEUE_CHUNK) {
-      const args: Arg[] = [this.prefix];
-      for (const e of envelopes.slice(i, i + ENQUEUE_CHUNK)) args.push(...envelopeArgs(e));
+      // The events ride with the last chunk: Redis runs the pipelined calls in order, so they follow every message.
+      const last = i + ENQUEUE_CHUNK >= envelopes.length;
+      const events = last && sentEvents?.length ? encodeEvents(sentEvents) : '';
+      const args: Arg[] = [this.prefix, events, EVENT_STREAM_CAP];
+      for (let j = i; j < Math.min(i + ENQUEUE_CHUNK, envelopes.length); j++) {
+        const e = envelopes[j]!;
+        args.push(e.id, e.queue, e.priority, e.etaMs ?? 0, e.body);
+      }
       calls.push(this.scripts.enqueue(args)); // issued in one tick: one pipelined round trip
     }
     await Promise.all(calls);
@@ -106,15 +114,18 @@ export class RedisBroker implements Broker {
     if (request.max <= 0 || request.queues.length === 0) return [];
     const deadline = Date.now() + request.waitMs;
     const markerKeys = request.queues.map((q) => `${this.prefix}q:${q}:marker`);
+    const reserveOn = (scripts: Scripts) => scripts.reserve([this.prefix, request.max, ...this.leaseArgs(request)]);
+    let reply = await reserveOn(this.scripts);
     for (;;) {
-      const reply = await this.scripts.reserve([this.prefix, request.max, ...this.leaseArgs(request)]);
       const { wakeInMs, taken } = decodeReservations(reply, 0);
       if (taken.length > 0) return taken;
       const left = deadline - Date.now();
       if (left <= 0 || request.signal?.aborted || this.state !== 'open') return [];
-      // Block until an enqueue sets a marker, or until the next eta / lease deadline is due.
+      // Block until an enqueue sets a marker, or until the next eta / lease deadline is due;
+      // the reserve that follows rides on the blocking connection, behind the wait.
       const wait = Math.min(left, wakeInMs >= 0 ? wakeInMs + 1 : left, MAX_BLOCK_MS);
-      await this.markers.wait(markerKeys, wait, request.signal);
+      const woken = await this.markers.wait(markerKeys, wait, request.signal, (redis) => reserveOn(this.scriptsOn(redis)));
+      reply = woken ?? (await reserveOn(this.scripts));
     }
   }
 
@@ -227,6 +238,13 @@ export class RedisBroker implements Broker {
     } catch {
       return null; // managed Redis services often rename or disable CONFIG
     }
+  }
+
+  /** The scripts bound to a blocking connection (bound once per connection). */
+  private scriptsOn(redis: Redis): Scripts {
+    let scripts = this.blockingScripts.get(redis);
+    if (!scripts) this.blockingScripts.set(redis, (scripts = bindScripts(redis)));
+    return scripts;
   }
 
   /** holder, lease ms, token base, queues — how reserve.lua and finish.lua take messages. */

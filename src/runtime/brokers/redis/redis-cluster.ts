@@ -5,6 +5,7 @@ import { truncate } from '../../message.js';
 import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
 import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
+import { decodeEvents, encodeEvents } from './event-codec.js';
 
 /** Control requests and replies kept this long. */
 const CONTROL_KEEP_MS = 10 * 60_000;
@@ -89,7 +90,7 @@ export class RedisCluster implements ClusterVerbs {
 
   async appendEvents(events: readonly TqEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.scripts['append-events']([this.prefix, EVENT_STREAM_CAP, JSON.stringify(events)]);
+    await this.scripts['append-events']([this.prefix, EVENT_STREAM_CAP, encodeEvents(events)]);
   }
 
   async readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
@@ -99,7 +100,7 @@ export class RedisCluster implements ClusterVerbs {
     const read = async () => {
       const events: StoredEvent[] = [];
       for (const [streamId, fields] of await this.redis.xrange(key, entry, '+', 'COUNT', max + 1)) {
-        (JSON.parse(fields[1]!) as TqEvent[]).forEach((event, i) => {
+        decodeEvents(fields[1]!).forEach((event, i) => {
           if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
         });
       }

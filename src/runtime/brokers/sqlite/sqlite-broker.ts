@@ -67,10 +67,11 @@ export class SqliteBroker implements Broker {
     this.db = undefined;
   }
 
-  async enqueue(envelopes: readonly Envelope[]): Promise<void> {
+  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void> {
     const now = Date.now();
     this.tx(() => {
       for (const e of envelopes) this.insert(e, now);
+      if (sentEvents?.length) this.cluster.appendEventsInTx(sentEvents);
     });
   }
 

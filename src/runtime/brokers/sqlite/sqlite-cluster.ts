@@ -117,10 +117,13 @@ export class SqliteCluster implements ClusterVerbs {
 
   async appendEvents(events: readonly TqEvent[]): Promise<void> {
     if (events.length === 0) return;
-    this.tx(() => {
-      for (const e of events) this.q.insertEvent.run(JSON.stringify(e));
-      this.q.capEvents.run(EVENT_STREAM_CAP);
-    });
+    this.tx(() => this.appendEventsInTx(events));
+  }
+
+  /** appendEvents' writes, inside a transaction the caller holds (enqueue records task-sent with its messages). */
+  appendEventsInTx(events: readonly TqEvent[]): void {
+    for (const e of events) this.q.insertEvent.run(JSON.stringify(e));
+    this.q.capEvents.run(EVENT_STREAM_CAP);
   }
 
   async readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {

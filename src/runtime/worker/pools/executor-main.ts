@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { discoverTasks } from '../../discovery.js';
 import { createLogger } from '../../log.js';
+import { Cancellation } from '../cancellation.js';
 import { invokeTask } from '../invoke.js';
 import { softLimitError } from './pool.js';
 import type { ExecutorSetup, FromExecutor, ToExecutor } from './protocol.js';
@@ -14,7 +15,7 @@ import type { ExecutorSetup, FromExecutor, ToExecutor } from './protocol.js';
 const setup: ExecutorSetup = parentPort ? (workerData as ExecutorSetup) : (JSON.parse(process.argv[2]!) as ExecutorSetup);
 const send = (message: FromExecutor) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
 const log = createLogger({ level: setup.loglevel, name: 'worker', color: setup.color });
-const running = new Map<string, AbortController>();
+const running = new Map<string, Cancellation>();
 
 async function main(): Promise<void> {
   let registry;
@@ -30,14 +31,14 @@ async function main(): Promise<void> {
       return;
     }
     const { message } = msg;
-    const controller = new AbortController();
-    running.set(message.id, controller);
-    const timer = msg.softLimitMs ? setTimeout(() => controller.abort(softLimitError(msg.softLimitMs! / 1000)), msg.softLimitMs) : undefined;
+    const cancel = new Cancellation();
+    running.set(message.id, cancel);
+    const timer = msg.softLimitMs ? setTimeout(() => cancel.abort(softLimitError(msg.softLimitMs! / 1000)), msg.softLimitMs) : undefined;
     const entry = registry.get(message.task);
     const result = entry
       ? await invokeTask(entry.task, message, {
           worker: setup.hostname,
-          signal: controller.signal,
+          cancel,
           log,
           onProgress: (fraction, note) => send({ type: 'progress', taskId: message.id, fraction, note }),
         })

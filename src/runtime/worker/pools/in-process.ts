@@ -26,21 +26,18 @@ export class InProcessPool implements Pool {
   }
 
   async run(request: RunRequest): Promise<InvokeResult> {
-    const controller = new AbortController();
-    const forward = () => controller.abort(request.signal.reason);
-    request.signal.addEventListener('abort', forward, { once: true });
+    const { cancel } = request;
     const limitMs = Math.min(request.softLimitMs ?? Infinity, request.hardLimitMs ?? Infinity);
-    const timer = Number.isFinite(limitMs) ? setTimeout(() => controller.abort(softLimitError(limitMs / 1000)), limitMs) : undefined;
+    const timer = Number.isFinite(limitMs) ? setTimeout(() => cancel.abort(softLimitError(limitMs / 1000)), limitMs) : undefined;
     try {
       return await invokeTask(request.entry.task, request.message, {
         worker: this.hostname,
-        signal: controller.signal,
+        cancel,
         log: this.log,
         onProgress: request.onProgress,
       });
     } finally {
       clearTimeout(timer);
-      request.signal.removeEventListener('abort', forward);
     }
   }
 

@@ -67,7 +67,7 @@ export class IsolatedPool implements Pool {
         slot.handle.send({ type: 'run', message: request.message, softLimitMs: request.softLimitMs });
         if (request.hardLimitMs) job.hardTimer = setTimeout(() => this.end(slot, hardLimitResult(request.hardLimitMs!)), request.hardLimitMs);
       });
-      request.signal.addEventListener('abort', () => slot.job === job && slot.handle.send({ type: 'abort', taskId, reason: String(request.signal.reason) }), { once: true });
+      request.cancel.onAbort((reason) => slot.job === job && slot.handle.send({ type: 'abort', taskId, reason: String(reason) }));
     });
   }
 

@@ -1,12 +1,13 @@
 import type { RegisteredTask } from '../../discovery.js';
 import type { TaskMessage } from '../../message.js';
+import type { Cancellation } from '../cancellation.js';
 import type { InvokeResult } from '../invoke.js';
 
 export interface RunRequest {
   entry: RegisteredTask;
   message: TaskMessage;
-  /** Aborted by the worker (revoke, cold shutdown, lost lease): the task should stop. */
-  signal: AbortSignal;
+  /** Aborted by the worker (revoke, cold shutdown, lost lease) or the pool (soft limit): the task should stop. */
+  cancel: Cancellation;
   softLimitMs?: number;
   hardLimitMs?: number;
   onProgress(fraction: number, note?: string): void;
