@@ -7,11 +7,10 @@ import { prepareWorker } from '../runtime/worker/start.js';
 import { renderBanner } from '../ui/banner.js';
 import { logWorkerEvents } from '../ui/worker-log.js';
 import { LineRouter, wantsDashboard } from '../ui/dashboard/output-mode.js';
-import { startWorkerDashboard, type WorkerDashboardHandle } from '../ui/dashboard/render.js';
+import type { WorkerDashboardHandle } from '../ui/dashboard/render.js';
 import { maskUrl } from '../runtime/config.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
 import { ClusterAgent } from '../runtime/control/agent.js';
-import { collectSchedule, runBeat } from '../runtime/beat/index.js';
 
 export default class WorkerCommand extends TqCommand {
   static override description = 'Run a worker: take tasks from the broker and run them.';
@@ -68,16 +67,20 @@ export default class WorkerCommand extends TqCommand {
       requestShutdown: () => shutdown.request('shutdown command'),
     });
     if (tui) {
+      // Loaded only here: Ink, React and yoga's WASM heap would otherwise sit in every headless worker's memory.
+      const { startWorkerDashboard } = await import('../ui/dashboard/render.js');
       const info = { hostname: prepared.hostname, version: this.config.version, broker: maskUrl(config.brokerUrl), pool: pool.name, concurrency: pool.size, queues: config.worker.queues, startedAt: Date.now() };
       dashboard = startWorkerDashboard({ worker, info, color: this.color() });
       lines.to((line, level) => dashboard!.log(line, level));
     }
-    // Validated before the worker takes anything, so a bad schedule stops start-up cleanly.
-    const beatEntries = flags.beat ? collectSchedule(config, prepared.registry) : [];
+    // Only -B pays for the scheduler (cron-parser, luxon). Its schedule is validated before
+    // the worker takes anything, so a bad schedule stops start-up cleanly.
+    const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
+    const beatEntries = scheduler ? scheduler.collectSchedule(config, prepared.registry) : [];
     worker.start();
     await agent.start();
     const beat = new AbortController();
-    const beatDone = flags.beat ? runBeat({ config, broker: prepared.broker, entries: beatEntries, log: log.child('beat'), signal: beat.signal }) : undefined;
+    const beatDone = scheduler?.runBeat({ config, broker: prepared.broker, entries: beatEntries, log: log.child('beat'), signal: beat.signal });
     log.info(`${prepared.hostname} ready.`);
     const how = await shutdown.done;
     beat.abort();

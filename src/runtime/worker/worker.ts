@@ -10,6 +10,7 @@ import { prepare } from './prepare.js';
 import { recordFor } from './records.js';
 import { delay } from './delay.js';
 import { Cancellation } from './cancellation.js';
+import { LookAhead } from './look-ahead.js';
 import type { Held } from './held.js';
 
 export type { Held } from './held.js';
@@ -50,8 +51,10 @@ const IDLE_WAIT_MS = 1000;
  */
 export class Worker extends EventEmitter<WorkerEvents> {
   state: 'created' | 'running' | 'draining' | 'stopped' = 'created';
-  /** Running tasks by id. */
+  /** Started tasks by id, until their outcome is settled with the broker. */
   readonly active = new Map<string, Held>();
+  /** Those of `active` that hold a pool slot (not yet done running). */
+  private readonly running = new Set<Held>();
   /** Reserved but not started (prefetch). */
   readonly buffer: Held[] = [];
   readonly counters = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, revoked: 0 };
@@ -61,6 +64,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
   private lastProgress = new Map<string, number>();
+  private readonly lookAhead = new LookAhead();
   /** Queues consumed now; changed at run time by add_consumer / cancel_consumer. */
   readonly queues: string[];
   /** Ids revoked while this worker runs (plus those stored in the broker, synced by the cluster agent). */
@@ -148,6 +152,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     for (const h of held) h.abort.abort(new Error('worker is shutting down'));
     const handedBack = await this.handBack(held);
     this.active.clear();
+    this.running.clear();
     await this.finalize();
     this.drained?.();
     return handedBack;
@@ -172,7 +177,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async fetch(): Promise<void> {
     let backoff = 100;
     while (this.state === 'running') {
-      const room = this.concurrency * this.options.prefetchMultiplier - this.active.size - this.buffer.length;
+      const room = this.concurrency * (this.options.prefetchMultiplier + this.lookAhead.extraPerSlot) - this.active.size - this.buffer.length;
       if (room <= 0) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
@@ -195,19 +200,30 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return { queues: this.queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal };
   }
 
-  /** Starts buffered messages while the pool has room. */
+  /** Starts buffered messages while the pool has a free slot. */
   private pump(): void {
-    while (this.state === 'running' && this.active.size < this.concurrency && this.buffer.length > 0) this.launch(this.buffer.shift()!);
+    while (this.state === 'running' && this.running.size < this.concurrency && this.buffer.length > 0) this.launch(this.buffer.shift()!);
   }
 
-  /** Runs one message; when it is done, runs the next one the broker handed back with the ack, if any. */
+  /**
+   * A task no longer needs its pool slot (it ran, or never will): the next
+   * buffered message starts now, while this one's ack is still on the wire.
+   */
+  private freeSlot(held: Held): void {
+    if (this.running.delete(held)) this.pump();
+  }
+
+  /** Runs one message; when it is settled, queues the next one the broker handed back with the ack, if any. */
   private launch(held: Held): void {
     this.active.set(held.reservation.id, held);
+    this.running.add(held);
     void this.process(held).then((next) => {
+      if (held.startedAt !== undefined) this.lookAhead.record(Date.now() - held.startedAt);
       this.active.delete(held.reservation.id);
       this.lastProgress.delete(held.reservation.id);
-      if (next && this.state === 'running') this.launch({ reservation: next, abort: new Cancellation() });
+      if (next && this.state === 'running') this.buffer.push({ reservation: next, abort: new Cancellation() });
       else if (next) void this.handBack([{ reservation: next, abort: new Cancellation() }]);
+      this.freeSlot(held);
       this.pump();
       this.wake?.();
       if (this.active.size === 0) this.drained?.();
@@ -240,6 +256,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       hardLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'timeLimit'),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
     });
+    this.freeSlot(held);
     if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
     const outcome: Outcome = held.revokedBecause
       ? { kind: 'revoked', message, reason: held.revokedBecause }

@@ -15,6 +15,7 @@ local prefix = ARGV[1]
 local now = nowMs()
 local added = 0
 local touched = {}
+reserveSeq(prefix, (#ARGV - 3) / 5)
 for i = 4, #ARGV, 5 do
   added = added + enqueueOne(prefix, now, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4], touched)
 end
