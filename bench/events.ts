@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from '../src/index.js';
+import { startRedisServer } from '../test/support/redis-server.js';
 import { drained, median, printTable, rate, startWorker, type Row } from './support.js';
 
 const N = 20_000;
@@ -35,5 +36,15 @@ export async function benchEvents(brokerUrl?: string, extraEnv: Record<string, s
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The same on a redis-server started for it (the broker users scale out on). */
+export async function benchEventsOnRedis(): Promise<void> {
+  const server = await startRedisServer();
+  try {
+    await benchEvents(server.url);
+  } finally {
+    await server.stop();
   }
 }

@@ -18,7 +18,9 @@ import { startRedisServer } from '../test/support/redis-server.js';
 const LIBS = ['tq', 'bullmq', 'bee-queue'] as const;
 type Lib = (typeof LIBS)[number];
 const QUEUE = 'bench';
-const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 2_000);
+const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 5_000);
+/** Untimed sends first, for every library alike: JIT warm-up and script loading are not what the rows compare. */
+const N_WARMUP = 500;
 const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
 const BULK_CHUNK = 1_000;
 const N_DRAIN = Number(process.env.TQ_BENCH_DRAIN ?? 20_000);
@@ -153,6 +155,9 @@ export async function benchRedis(): Promise<void> {
       step(`${lib}: enqueue`);
       await admin.flushall();
       const p = await producer(lib, server.url, dir);
+      for (let i = 0; i < N_WARMUP; i++) await p.one(0);
+      await p.bulk(BULK_CHUNK);
+      await admin.flushall();
       let t = performance.now();
       for (let i = 0; i < N_ONE; i++) await p.one(0);
       put('enqueue, one at a time (/s)', lib, perSec(N_ONE, performance.now() - t));

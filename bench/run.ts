@@ -4,7 +4,7 @@
  * compete for the machine's cores.
  */
 import { existsSync } from 'node:fs';
-import { benchEvents } from './events.js';
+import { benchEvents, benchEventsOnRedis } from './events.js';
 import { benchPools } from './pools.js';
 import { benchSqlite } from './sqlite.js';
 import { benchTui } from './tui.js';
@@ -12,7 +12,10 @@ import { benchTui } from './tui.js';
 const only = process.argv[2];
 if (!only || only === 'sqlite') await benchSqlite();
 if (!only || only === 'pools') await benchPools();
-if (!only || only === 'events') await benchEvents();
+if (!only || only === 'events') {
+  await benchEvents();
+  await benchEventsOnRedis();
+}
 if (!only || only === 'tui') await benchTui();
 if ((!only || only === 'redis') && existsSync(new URL('./redis.ts', import.meta.url))) {
   const { benchRedis } = (await import('./redis.js')) as { benchRedis: () => Promise<void> };
