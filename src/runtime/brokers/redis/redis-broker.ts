@@ -11,7 +11,7 @@ import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
 import { MarkerWaiter } from './marker-waiter.js';
 import { decodeReservations, decodeState, decodeStats } from './replies.js';
-import { encodeEvents } from './event-codec.js';
+import { encodeEvents } from '../event-codec.js';
 import { ChannelWaiter, readOrWait } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';

@@ -5,7 +5,7 @@ import { truncate } from '../../message.js';
 import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
 import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
-import { decodeEvents, encodeEvents } from './event-codec.js';
+import { decodeEvents, encodeEvents } from '../event-codec.js';
 
 /** Control requests and replies kept this long. */
 const CONTROL_KEEP_MS = 10 * 60_000;

@@ -1,14 +1,15 @@
-import type { TqEvent, TqEventType } from '../../cluster.js';
+import type { TqEvent, TqEventType } from '../cluster.js';
 
 /**
- * How a batch of events is stored in one stream entry: a JSON array
+ * How a batch of events is stored in one entry (a Redis stream entry, an
+ * SQLite row): a JSON array
  * `[2, row, row…]`, a row being `[type, at, taskId, task, hostname, queue, data?]`
  * where `type` indexes TYPES, `0` means "the same as the row before" and
  * `null` means absent. A busy worker's events repeat the time, host, queue
  * and task name, and each task's received/started pair repeats its id; this
  * form stores about a third of their plain JSON, which is most of what
  * events cost a worker and Redis (issue 5 asks for under 10% of throughput).
- * Entries written before this form (a plain array of events) still decode.
+ * Entries written before this form (an array of events, or one event) still decode.
  */
 const FORMAT = 2;
 /** Append only: stored rows refer to positions. */
@@ -36,7 +37,8 @@ export function encodeEvents(events: readonly TqEvent[]): string {
 }
 
 export function decodeEvents(stored: string): TqEvent[] {
-  const parsed = JSON.parse(stored) as unknown[];
+  const parsed = JSON.parse(stored) as unknown;
+  if (!Array.isArray(parsed)) return [parsed as TqEvent];
   if (parsed[0] !== FORMAT) return parsed as TqEvent[];
   const events: TqEvent[] = [];
   let prev: TqEvent | undefined;
