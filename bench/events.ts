@@ -6,9 +6,10 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { drained, median, printTable, rate, startWorker, type Row } from './support.js';
 
 const N = 20_000;
-const ROUNDS = 3;
+/** Rounds per mode, alternating on and off; the median damps a noisy shared machine. */
+const ROUNDS = 5;
 
-/** What events cost: drain rate with the worker's events on and off (async c=50), median of 3 rounds each. */
+/** What events cost: drain rate with the worker's events on and off (async c=50), median of 5 rounds each. */
 export async function benchEvents(brokerUrl?: string, extraEnv: Record<string, string> = {}): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tq-bench-events-'));
   const url = brokerUrl ?? `sqlite://${join(dir, 'tq.db')}`;
