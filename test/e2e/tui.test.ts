@@ -120,6 +120,8 @@ describe('the live terminal UI, in tmux', () => {
 
     // t, then y: the running nap is ended and shows REVOKED, in tq top and in the worker's log.
     tmux.key('top', 'Escape');
+    // Wait for Escape to clear the filter first: an ESC and a '/' read together parse as Alt+/.
+    await tmux.until('top', /^(?![\s\S]*matching ")/);
     tmux.type('top', '/');
     tmux.type('top', running.id.slice(0, 8));
     tmux.key('top', 'Enter');
