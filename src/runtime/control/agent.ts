@@ -2,6 +2,7 @@ import type { Broker } from '../brokers/broker.js';
 import { HEARTBEAT_INTERVAL_MS, type ControlRequest, type TqEvent, type TqEventType } from '../cluster.js';
 import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
+import type { TaskMessage } from '../message.js';
 import { isoNow as now } from '../iso-time.js';
 import { summarize } from '../worker/records.js';
 import { EventBatcher } from './event-batcher.js';
@@ -111,21 +112,23 @@ export class ClusterAgent {
     worker.on('task-finished', (outcome, accepted) => {
       if (!accepted) return; // a refused (late) ack changed nothing; the new holder reports the real outcome
       const m = outcome.message;
-      // Built in one literal per task (no spread): this runs for every task a busy worker finishes.
-      const event = (type: TqEventType, data: Record<string, unknown>): TqEvent => ({ type, at: now(), taskId: m?.id, task: m?.task, hostname, queue: m?.queue, data });
       switch (outcome.kind) {
         case 'success':
-          return this.emit(event('task-succeeded', { runtimeMs: outcome.runtimeMs, result: summarize(outcome.value) }));
+          return this.emit(taskEvent(m, hostname, 'task-succeeded', { runtimeMs: outcome.runtimeMs, result: summarize(outcome.value) }));
         case 'failure':
-          return this.emit(event('task-failed', { runtimeMs: outcome.runtimeMs, error: outcome.error, deadLettered: outcome.exhausted }));
+          return this.emit(taskEvent(m, hostname, 'task-failed', { runtimeMs: outcome.runtimeMs, error: outcome.error, deadLettered: outcome.exhausted }));
         case 'retry':
-          return this.emit(event('task-retried', { error: outcome.error, delayMs: outcome.delayMs }));
+          return this.emit(taskEvent(m, hostname, 'task-retried', { error: outcome.error, delayMs: outcome.delayMs }));
         case 'revoked':
-          return this.emit(event('task-revoked', { reason: outcome.reason }));
+          return this.emit(taskEvent(m, hostname, 'task-revoked', { reason: outcome.reason }));
         case 'reject':
-          return this.emit(event('task-rejected', { reason: outcome.reason }));
+          return this.emit(taskEvent(m, hostname, 'task-rejected', { reason: outcome.reason }));
       }
     });
   }
 }
 
+/** One task event, built in one literal (no spread): it runs for every task a busy worker finishes. */
+function taskEvent(m: TaskMessage | null, hostname: string, type: TqEventType, data: Record<string, unknown>): TqEvent {
+  return { type, at: now(), taskId: m?.id, task: m?.task, hostname, queue: m?.queue, data };
+}

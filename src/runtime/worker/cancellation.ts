@@ -19,10 +19,6 @@ export class Cancellation {
     return this.controller.signal;
   }
 
-  get reason(): unknown {
-    return this.why;
-  }
-
   abort(reason: unknown): void {
     if (this.aborted) return;
     this.aborted = true;

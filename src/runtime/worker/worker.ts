@@ -218,7 +218,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.active.set(held.reservation.id, held);
     this.running.add(held);
     void this.process(held).then((next) => {
-      if (held.startedAt !== undefined) this.lookAhead.record(Date.now() - held.startedAt);
       this.active.delete(held.reservation.id);
       this.lastProgress.delete(held.reservation.id);
       if (next && this.state === 'running') this.buffer.push({ reservation: next, abort: new Cancellation() });
@@ -256,6 +255,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       hardLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'timeLimit'),
       onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
     });
+    // The run alone, without the ack's round trip: a slow broker must not switch the look-ahead off.
+    this.lookAhead.record(Date.now() - held.startedAt);
     this.freeSlot(held);
     if (!this.active.has(held.reservation.id)) return undefined; // handed back by a cold stop
     const outcome: Outcome = held.revokedBecause

@@ -54,7 +54,10 @@ export class MarkerWaiter {
   async wait<T>(markerKeys: readonly string[], timeoutMs: number, signal?: AbortSignal, then?: (redis: Redis) => Promise<T>): Promise<T | undefined> {
     if (this.closed || signal?.aborted) return undefined;
     const conn = await this.acquire();
-    if (this.closed || signal?.aborted) return this.release(conn);
+    if (this.closed || signal?.aborted) {
+      this.release(conn);
+      return undefined;
+    }
     const call = this.block(conn, markerKeys, Math.max(timeoutMs, 1) + SERVER_TIMEOUT_SLACK_MS);
     const followUp = then ? then(conn.redis).catch(() => undefined) : undefined;
     // The connection goes back to the pool once both answered (or it was dropped).
@@ -139,9 +142,8 @@ export class MarkerWaiter {
     return conn;
   }
 
-  private release(conn: BlockingConnection): undefined {
-    if (!this.closed && this.open.has(conn) && !this.idle.includes(conn)) this.idle.push(conn);
-    return undefined;
+  private release(conn: BlockingConnection): void {
+    if (!this.closed && this.open.has(conn)) this.idle.push(conn);
   }
 
   private drop(conn: BlockingConnection): void {

@@ -95,10 +95,7 @@ export class RedisBroker implements Broker {
       const last = i + ENQUEUE_CHUNK >= envelopes.length;
       const events = last && sentEvents?.length ? encodeEvents(sentEvents) : '';
       const args: Arg[] = [this.prefix, events, EVENT_STREAM_CAP];
-      for (let j = i; j < Math.min(i + ENQUEUE_CHUNK, envelopes.length); j++) {
-        const e = envelopes[j]!;
-        args.push(e.id, e.queue, e.priority, e.etaMs ?? 0, e.body);
-      }
+      for (const e of envelopes.slice(i, i + ENQUEUE_CHUNK)) args.push(...envelopeArgs(e));
       calls.push(this.scripts.enqueue(args)); // issued in one tick: one pipelined round trip
     }
     await Promise.all(calls);
