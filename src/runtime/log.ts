@@ -11,6 +11,8 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
   child(name: string): Logger;
+  /** Whether lines of `level` are written: callers skip building lines nobody reads. */
+  enabled(level: LogLevel): boolean;
   /** Passes an already formatted line (e.g. a child process's output) through the same sink. */
   raw(line: string, level: LogLevel): void;
 }
@@ -51,6 +53,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     warn: (m) => emit('warn', m),
     error: (m) => emit('error', m),
     child: (child) => createLogger({ ...options, name: `${name}.${child}` }),
+    enabled: (lvl) => ORDER[lvl] >= level,
     raw: (line, lvl) => write(line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE - 20)}… (truncated)` : line, lvl),
   };
 }
@@ -61,6 +64,7 @@ export const silentLogger: Logger = {
   warn() {},
   error() {},
   child: () => silentLogger,
+  enabled: () => false,
   raw() {},
 };
 

@@ -67,7 +67,8 @@ export type DecodeResult = { ok: true; message: TaskMessage } | { ok: false; rea
  * message is reported with a reason so the worker can dead-letter it and go on.
  */
 export function decodeMessage(body: string, maxBytes: number): DecodeResult {
-  const size = Buffer.byteLength(body, 'utf8');
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short bodies need no byte count (this runs once per task).
+  const size = body.length * 3 <= maxBytes ? 0 : Buffer.byteLength(body, 'utf8');
   if (size > maxBytes) return { ok: false, reason: `message is ${size} bytes, over the limit of ${maxBytes}` };
   let raw: unknown;
   try {
@@ -77,6 +78,13 @@ export function decodeMessage(body: string, maxBytes: number): DecodeResult {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not a JSON object' };
   const m = raw as Record<string, unknown>;
+  const problems = messageProblems(m);
+  if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
+  return { ok: true, message: m as unknown as TaskMessage };
+}
+
+/** What is wrong with a parsed body, field by field (none for a valid message). */
+function messageProblems(m: Record<string, unknown>): string[] {
   const problems: string[] = [];
   const expect = (cond: boolean, what: string) => {
     if (!cond) problems.push(what);
@@ -93,8 +101,7 @@ export function decodeMessage(body: string, maxBytes: number): DecodeResult {
   expect(typeof m.rootId === 'string', 'rootId must be a string');
   expect(m.parentId === null || typeof m.parentId === 'string', 'parentId must be a string or null');
   expect(isPlainObject(m.headers), 'headers must be an object');
-  if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
-  return { ok: true, message: m as unknown as TaskMessage };
+  return problems;
 }
 
 /** A plain object whose own keys cannot reach Object.prototype. */

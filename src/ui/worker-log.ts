@@ -4,8 +4,11 @@ import { summarize } from '../runtime/worker/records.js';
 
 /** Plain Celery-like log lines for a worker's events (the non-TUI view). */
 export function logWorkerEvents(worker: Worker, log: Logger): void {
-  worker.on('task-received', (m) => log.info(`Task ${m.task}[${m.id}] received`));
+  // At -l warn a busy worker would build two info lines per task only to drop them.
+  const info = log.enabled('info');
+  if (info) worker.on('task-received', (m) => log.info(`Task ${m.task}[${m.id}] received`));
   worker.on('task-finished', (outcome, accepted) => {
+    if (outcome.kind === 'success' && !info) return;
     const m = outcome.message;
     const who = m ? `${m.task}[${m.id}]` : 'message';
     const late = accepted ? '' : ' (lease lost: another worker owns this task now; outcome discarded)';

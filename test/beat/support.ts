@@ -182,6 +182,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
     warn: (m) => lines.push(`warn ${m}`),
     error: (m) => lines.push(`error ${m}`),
     child: () => make(),
+    enabled: () => true,
     raw: (m) => lines.push(m),
   });
   return make();

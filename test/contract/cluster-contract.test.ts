@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { WorkerHeartbeat } from '../../src/runtime/cluster.js';
 import { harnesses } from './brokers.js';
@@ -138,5 +139,18 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     expect(await broker.listDead(10)).toEqual([]);
     const [again] = await broker.reserve(request('w'));
     expect(again?.id).toBe(e.id);
+  });
+
+  it('keeps a large dead letter whole, so requeueing it runs the same message', async () => {
+    const broker = await open();
+    const id = randomUUID();
+    const body = JSON.stringify({ id, task: 'noop', args: ['é'.repeat(50_000)], kwargs: {}, queue: 'default', priority: 4, eta: null, expires: null, retries: 0, rootId: id, parentId: null, headers: {} });
+    await broker.enqueue([envelope({ id, body })]);
+    const [r] = await broker.reserve(request('w'));
+    await broker.deadLetter(r!.lease, 'failed for good', null);
+    expect((await broker.listDead(10))[0]!.body).toBe(body);
+    expect(await broker.requeueDead([id])).toBe(1);
+    const [again] = await broker.reserve(request('w'));
+    expect(again?.body).toBe(body);
   });
 });

@@ -13,9 +13,9 @@ const MIN_REDIS_MAJOR = 6;
 export type ConnectionRole = 'commands' | 'blocking' | 'subscriber';
 
 /**
- * One ioredis connection for one role. The commands connection pipelines
- * automatically (calls made in the same tick share a round trip); the others
- * block or listen and get their own sockets.
+ * One ioredis connection for one role. Calls on the commands connection are
+ * written at once and pipelined (a call never waits for an earlier reply); the
+ * others block or listen and get their own sockets.
  *
  * Reconnects: once a connection has been ready it reconnects forever and
  * commands wait for it (maxRetriesPerRequest: null), so a worker rides out a

@@ -16,12 +16,16 @@ import { ChannelWaiter, readOrWait } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';
 
-/** Messages per enqueue script call; bulk enqueues send several calls in one pipelined round trip. */
-const ENQUEUE_CHUNK = 500;
+/**
+ * Messages per enqueue script call. A bulk enqueue sends its calls pipelined,
+ * each written as soon as it is built, so Redis stores the first 100 while the
+ * client still writes the rest: 100 stored bulks of 1000 about 20% faster
+ * than 500 did (bench/redis.ts), and per-call costs (clock, sequence block,
+ * marker) stay small beside 100 messages.
+ */
+export const ENQUEUE_CHUNK = 100;
 /** Dead letters kept per queue; older ones are dropped first. */
 export const DEAD_LETTER_CAP = 10_000;
-/** Raw bodies are cut to this many bytes in dead letters. */
-export const DEAD_BODY_MAX = 4096;
 /** Longest single blocking wait, so an idle reserve re-checks now and then whatever happens. */
 const MAX_BLOCK_MS = 60_000;
 
@@ -146,7 +150,7 @@ export class RedisBroker implements Broker {
   async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
     this.assertOpen();
     const final = record && isFinal(record.state) ? '1' : '0';
-    const args = [this.prefix, lease.id, lease.token, truncate(reason, 1000), ...this.recordArgs(record), final, DEAD_LETTER_CAP, DEAD_BODY_MAX];
+    const args = [this.prefix, lease.id, lease.token, truncate(reason, 1000), ...this.recordArgs(record), final, DEAD_LETTER_CAP];
     return fenced(await this.scripts['dead-letter'](args), 'dead-letter');
   }
 

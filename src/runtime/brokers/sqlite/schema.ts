@@ -90,5 +90,3 @@ export const CONTROL_KEEP_MS = 10 * 60_000;
 /** Heartbeats of workers gone this long are forgotten. */
 export const HEARTBEAT_KEEP_MS = 24 * 60 * 60_000;
 
-/** Raw bodies are cut to this many characters in dead letters. */
-export const DEAD_BODY_MAX = 4096;

@@ -11,7 +11,7 @@ import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { openError, sqlitePath } from './open.js';
 import { pendingRecord, type MessageRow } from './pending-record.js';
-import { DEAD_BODY_MAX, DEAD_LETTER_CAP, SCHEMA } from './schema.js';
+import { DEAD_LETTER_CAP, SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** Longest idle sleep while the database directory is watched (a net under missed events). */
@@ -132,7 +132,7 @@ export class SqliteBroker implements Broker {
       const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
       if (!row) return false;
       this.st.ack.run(lease.id, lease.token);
-      this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), truncate(row.body, DEAD_BODY_MAX), now);
+      this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), row.body, now); // the whole body, so a requeue restores it exactly
       this.st.capDead.run(DEAD_LETTER_CAP);
       if (record) this.storeResultIn(record, now);
       return true;

@@ -20,7 +20,7 @@ local eta = tonumber(ARGV[6])
 local score = num(priority * PRIORITY_SPAN + redis.call('INCR', prefix .. 'seq'))
 redis.call('ZREM', queueKey(prefix, queue, 'leased'), id)
 redis.call('HDEL', mkey, 'h', 't', 'a', 'd')
-redis.call('HSET', mkey, 'b', ARGV[4], 'p', priority, 's', score)
+redis.call('HSET', mkey, 'b', ARGV[4], 's', score)
 if eta > now then
   redis.call('HSET', mkey, 'st', 's')
   redis.call('ZADD', queueKey(prefix, queue, 'scheduled'), num(eta), id)

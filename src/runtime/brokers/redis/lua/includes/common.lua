@@ -5,8 +5,9 @@
 -- scripts fit for a single Redis (or a primary with replicas), not for Cluster.
 --
 -- Key layout (see the README for the full list):
---   {p}m:{id}             hash: the message (q queue, p priority, s ready score,
---                         b body, st r|s|l, e enqueued ms, n deliveries,
+--   {p}m:{id}             hash: the message (q queue, s ready score, which
+--                         holds the priority, b body, st r|s|l, e enqueued ms,
+--                         n deliveries (absent until the first),
 --                         h holder, t token, a leased-at ms, d lease deadline ms)
 --   {p}q:{queue}:ready     zset: score = priority * 2^48 + seq (0 first, FIFO)
 --   {p}q:{queue}:scheduled zset: score = eta ms

@@ -1,0 +1,41 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/runtime/log.js';
+import type { TaskMessage } from '../../src/runtime/message.js';
+import type { Worker } from '../../src/runtime/worker/worker.js';
+import { logWorkerEvents } from '../../src/ui/worker-log.js';
+
+const message: TaskMessage = {
+  id: 't-1', task: 'add', args: [2, 3], kwargs: {}, queue: 'default', priority: 5,
+  eta: null, expires: null, retries: 0, rootId: 't-1', parentId: null, headers: {},
+};
+
+/** Runs one received → succeeded task and one failed task past a worker log at `level`. */
+function linesAt(level: 'info' | 'warn'): string[] & { receivedListeners?: number } {
+  const lines: string[] & { receivedListeners?: number } = [];
+  const worker = new EventEmitter() as unknown as Worker;
+  logWorkerEvents(worker, createLogger({ level, write: (line) => lines.push(line) }));
+  lines.receivedListeners = worker.listenerCount('task-received');
+  worker.emit('task-received', message);
+  worker.emit('task-finished', { kind: 'success', message, value: 5, runtimeMs: 3 }, true);
+  worker.emit('task-finished', { kind: 'failure', message, error: { name: 'Error', message: 'boom' }, runtimeMs: 3, exhausted: false }, true);
+  return lines;
+}
+
+describe('worker log lines', () => {
+  it('at info: received, succeeded and failed', () => {
+    const lines = linesAt('info');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toContain('Task add[t-1] received');
+    expect(lines[1]).toMatch(/Task add\[t-1\] succeeded in 0\.003s: 5/);
+    expect(lines[2]).toContain('failed in 0.003s: Error: boom');
+  });
+
+  it('at warn: only the failure, and no listener builds received lines', () => {
+    const lines = linesAt('warn');
+    expect(lines.receivedListeners).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('ERROR/tq');
+    expect(lines[0]).toContain('boom');
+  });
+});
