@@ -87,6 +87,7 @@ export async function clientFor(config: TqConfig): Promise<Client> {
     resultExpiresMs: config.resultExpiresMs,
     keyPrefix: config.keyPrefix,
     redisTls: config.redisTls,
+    maxMessageBytes: config.maxMessageBytes,
   });
   return new Client(config, broker);
 }

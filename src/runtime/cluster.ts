@@ -106,7 +106,7 @@ export interface DeadLetter {
   id: string;
   queue: string;
   reason: string;
-  /** The raw body, truncated. */
+  /** The raw body; listDead cuts it to a preview (requeue-dead uses the stored whole). */
   body: string;
   deadAt: string;
 }

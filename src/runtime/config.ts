@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TqError } from './errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './message.js';
 import { importTypeScript } from './ts-loader.js';
 
 /** How a periodic entry is declared, in `tq.config.ts` (`beat`) or on a task (`schedule`). */
@@ -93,7 +94,7 @@ export const DEFAULTS = {
   tasksDir: 'tasks',
   defaultQueue: 'default',
   resultExpiresMs: 24 * 60 * 60 * 1000,
-  maxMessageBytes: 1024 * 1024,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   leaseMs: 30_000,
   keyPrefix: 'tq:',
   beatTimezone: 'UTC',

@@ -146,6 +146,17 @@ export function peekMessage(body: string): PeekedMessage {
   };
 }
 
+/** The message size limit unless configured (config maxMessageBytes). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
+
+/**
+ * A body as a dead letter keeps it: whole when it fits the message size limit
+ * (so requeue-dead restores it exactly), else cut, since it could never run.
+ */
+export function deadLetterBody(body: string, maxBytes: number): string {
+  return body.length * 3 <= maxBytes || Buffer.byteLength(body, 'utf8') <= maxBytes ? body : truncate(body, maxBytes);
+}
+
 /** Cuts raw bytes to a printable, bounded preview (dead letters, logs). */
 export function truncate(text: string, max = 512): string {
   return text.length <= max ? text : `${text.slice(0, max)}… (${text.length - max} more chars)`;

@@ -148,9 +148,20 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     await broker.enqueue([envelope({ id, body })]);
     const [r] = await broker.reserve(request('w'));
     await broker.deadLetter(r!.lease, 'failed for good', null);
-    expect((await broker.listDead(10))[0]!.body).toBe(body);
+    expect((await broker.listDead(10))[0]!.body).toMatch(/more chars\)$/); // a listing shows a preview
     expect(await broker.requeueDead([id])).toBe(1);
     const [again] = await broker.reserve(request('w'));
     expect(again?.body).toBe(body);
+  });
+
+  it('requeues by id an id that JSON escapes, and leaves the other letters', async () => {
+    const broker = await open();
+    const odd = envelope({ id: 'reports/2026 "nov"\\x' });
+    const other = envelope();
+    await broker.enqueue([odd, other]);
+    for (const r of await broker.reserve(request('w', 2))) await broker.deadLetter(r.lease, 'failed', null);
+    expect(await broker.requeueDead([odd.id])).toBe(1);
+    expect((await broker.listDead(10)).map((d) => d.id)).toEqual([other.id]);
+    expect((await broker.reserve(request('w')))[0]?.body).toBe(odd.body);
   });
 });

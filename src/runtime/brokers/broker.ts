@@ -77,7 +77,8 @@ export interface Broker extends ClusterVerbs {
 
   /**
    * Removes the message from its queue into the capped dead-letter store with
-   * the reason and (truncated) raw body; stores `record` if given. Fenced.
+   * the reason and the raw body (whole up to maxMessageBytes); stores `record`
+   * if given. Fenced.
    */
   deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean>;
 
@@ -229,4 +230,14 @@ export interface BrokerOptions {
   resultExpiresMs: number;
   keyPrefix: string;
   redisTls?: import('../config.js').RedisTlsOptions;
+  /**
+   * The message size limit (config maxMessageBytes; default 1 MiB). Dead
+   * letters keep bodies up to it whole, so any message that could run is put
+   * back exactly by requeue-dead; only larger (never runnable) ones are cut.
+   */
+  maxMessageBytes?: number;
 }
+
+/** Listings (scheduled, dead letters) show bodies cut to this many characters. */
+export const BODY_PREVIEW_CHARS = 1000;
+

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_STREAM_CAP, type ControlReply, type ControlRequest, type TqEvent, type WorkerHeartbeat } from '../../cluster.js';
 import { maskUrl } from '../../config.js';
 import { TqError } from '../../errors.js';
-import { truncate, type Envelope } from '../../message.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
 import { fenced } from './codes.js';
@@ -34,7 +34,7 @@ const MAX_BLOCK_MS = 60_000;
  * script (see ./lua, one file per operation), so taking a message and
  * recording its holder, or acking it and storing its result, are atomic.
  *
- * Connections: one for commands (auto-pipelined), one per idle reserve that
+ * Connections: one for commands (calls written at once, pipelined), one per idle reserve that
  * blocks on marker keys (MarkerWaiter), one subscriber for wake-ups of result,
  * control and event readers (ChannelWaiter), the last two opened on first use.
  * The cluster verbs (heartbeats, control, revocations, events, dead letters)
@@ -150,7 +150,8 @@ export class RedisBroker implements Broker {
   async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
     this.assertOpen();
     const final = record && isFinal(record.state) ? '1' : '0';
-    const args = [this.prefix, lease.id, lease.token, truncate(reason, 1000), ...this.recordArgs(record), final, DEAD_LETTER_CAP];
+    const deadBodyMax = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    const args = [this.prefix, lease.id, lease.token, truncate(reason, 1000), ...this.recordArgs(record), final, DEAD_LETTER_CAP, deadBodyMax];
     return fenced(await this.scripts['dead-letter'](args), 'dead-letter');
   }
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { EVENT_STREAM_CAP } from '../../cluster.js';
 import { truncate } from '../../message.js';
-import type { ClusterVerbs, ScheduledMessage } from '../broker.js';
+import { BODY_PREVIEW_CHARS, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
 import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
@@ -114,7 +114,7 @@ export class RedisCluster implements ClusterVerbs {
     const all: (ScheduledMessage & { etaMs: number })[] = [];
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const etaMs = Number(flat[i + 2]);
-      all.push({ id: String(flat[i]), queue: String(flat[i + 1]), eta: new Date(etaMs).toISOString(), body: truncate(String(flat[i + 3]), 1000), etaMs });
+      all.push({ id: String(flat[i]), queue: String(flat[i + 1]), eta: new Date(etaMs).toISOString(), body: truncate(String(flat[i + 3]), BODY_PREVIEW_CHARS), etaMs });
     }
     return all
       .sort((a, b) => a.etaMs - b.etaMs)
@@ -127,7 +127,7 @@ export class RedisCluster implements ClusterVerbs {
     return entries
       .sort((a, b) => b.deadAt - a.deadAt)
       .slice(0, max)
-      .map((d) => ({ id: d.id, queue: d.queue, reason: d.reason, body: d.body, deadAt: new Date(d.deadAt).toISOString() }));
+      .map((d) => ({ id: d.id, queue: d.queue, reason: d.reason, body: truncate(d.body, BODY_PREVIEW_CHARS), deadAt: new Date(d.deadAt).toISOString() }));
   }
 
   async requeueDead(ids?: readonly string[]): Promise<number> {

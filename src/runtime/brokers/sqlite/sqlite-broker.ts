@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TqError } from '../../errors.js';
 import { newLeaseToken } from '../../ids.js';
-import { truncate, type Envelope } from '../../message.js';
+import { deadLetterBody, DEFAULT_MAX_MESSAGE_BYTES, truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
@@ -37,10 +37,12 @@ export class SqliteBroker implements Broker {
   private waiter!: ChangeWaiter;
   private cluster!: SqliteCluster;
   private lastSweep = 0;
+  private readonly deadBodyMax: number;
 
   constructor(private readonly options: BrokerOptions) {
     this.displayUrl = options.url;
     this.path = sqlitePath(options.url, options.projectRoot);
+    this.deadBodyMax = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   }
 
   async connect(): Promise<void> {
@@ -132,7 +134,7 @@ export class SqliteBroker implements Broker {
       const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
       if (!row) return false;
       this.st.ack.run(lease.id, lease.token);
-      this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), row.body, now); // the whole body, so a requeue restores it exactly
+      this.st.insertDead.run(lease.id, row.queue, truncate(reason, 1000), deadLetterBody(row.body, this.deadBodyMax), now);
       this.st.capDead.run(DEAD_LETTER_CAP);
       if (record) this.storeResultIn(record, now);
       return true;
