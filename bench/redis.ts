@@ -20,8 +20,12 @@ const LIBS = ['tq', 'bullmq', 'bee-queue'] as const;
 type Lib = (typeof LIBS)[number];
 const QUEUE = 'bench';
 const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 5_000);
-/** Untimed sends first, for every library alike: JIT warm-up and script loading are not what the rows compare. */
-const N_WARMUP = 500;
+/**
+ * Untimed sends first, for every library alike: JIT warm-up and script loading
+ * are not what the rows compare. Each client here (ioredis, node-redis) took
+ * about 4,000 sends to reach its steady speed, and 2-4× longer per send before.
+ */
+const N_WARMUP = 5_000;
 const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
 /** Enqueue rounds per library, alternating; the rows give each library's median. */
 const ENQUEUE_ROUNDS = 3;
