@@ -14,7 +14,7 @@ export interface FollowOptions {
  */
 export async function* followEvents(broker: Broker, options: FollowOptions): AsyncGenerator<StoredEvent> {
   let after = options.after;
-  if (after === null) after = await latestEventId(broker);
+  if (after === null) after = (await broker.latestEventId()) ?? '0';
   for (;;) {
     if (options.signal?.aborted) return;
     const batch = await broker.readEvents(after === '0' ? null : after, 500, options.follow ? 1000 : 0, options.signal);
@@ -25,12 +25,3 @@ export async function* followEvents(broker: Broker, options: FollowOptions): Asy
 }
 
 export const subscribeEvents = followEvents;
-
-async function latestEventId(broker: Broker): Promise<string> {
-  let after: string | null = null;
-  for (;;) {
-    const batch = await broker.readEvents(after, 5000, 0);
-    if (batch.length === 0) return after ?? '0';
-    after = batch.at(-1)!.eventId;
-  }
-}

@@ -93,6 +93,30 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     expect((await waiting).map((e) => e.taskId)).toEqual(['t4']);
   });
 
+  it('names the newest event, so following from now on starts after it', async () => {
+    const broker = await open();
+    expect(await broker.latestEventId()).toBeNull();
+    const sent = (n: number) => ({ type: 'task-sent' as const, at: new Date().toISOString(), taskId: `t${n}` });
+    await broker.appendEvents([sent(1), sent(2)]);
+    await broker.appendEvents([sent(3), sent(4), sent(5)]);
+    const latest = await broker.latestEventId();
+    expect(latest).toBe((await broker.readEvents(null, 10, 0)).at(-1)!.eventId);
+    expect(await broker.readEvents(latest, 10, 0)).toEqual([]);
+    await broker.appendEvents([sent(6)]);
+    expect((await broker.readEvents(latest, 10, 0)).map((e) => e.taskId)).toEqual(['t6']);
+  });
+
+  it('reads up to max events across many batches, resuming inside a batch', async () => {
+    const broker = await open();
+    for (let b = 0; b < 60; b++) {
+      await broker.appendEvents(Array.from({ length: 10 }, (_, i) => ({ type: 'task-sent' as const, at: new Date().toISOString(), taskId: `t${b * 10 + i}` })));
+    }
+    const first = await broker.readEvents(null, 455, 0);
+    expect(first.map((e) => e.taskId)).toEqual(Array.from({ length: 455 }, (_, i) => `t${i}`));
+    const rest = await broker.readEvents(first.at(-1)!.eventId, 1_000, 0);
+    expect(rest.map((e) => e.taskId)).toEqual(Array.from({ length: 145 }, (_, i) => `t${455 + i}`));
+  });
+
   it('records task-sent events with the enqueue, after the messages, in one call', async () => {
     const broker = await open();
     // 1,200 messages: more than one Redis script call, so the events must follow the last chunk.

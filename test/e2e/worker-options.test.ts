@@ -54,4 +54,25 @@ describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $
     expect(pids[2]).not.toBe(pids[0]);
     await waitFor(() => /recycling prefork executor after 2 tasks/.test(w.output()), 'the recycle log line');
   });
+
+  it('replaces a child whose RSS passes --max-memory-per-child, and keeps one that stays under', async () => {
+    const d = deploy();
+    const client = await d.client();
+    const pidsOf = async (n: number) => {
+      const pids: number[] = [];
+      for (let i = 0; i < n; i++) pids.push((await (await client.sendTask('pid')).get({ timeout: 30_000 })) as number);
+      return pids;
+    };
+    // 1 KiB: every child is over it after each task.
+    const small = await d.worker(TASKS, ['-P', 'prefork', '-c', '1', '--max-memory-per-child', '1']);
+    const recycled = await pidsOf(3);
+    expect(new Set(recycled).size).toBe(3);
+    await waitFor(() => /recycling prefork executor at \d+ MiB/.test(small.output()), 'the recycle log line');
+    small.signal('SIGTERM');
+    await small.exited;
+    // 16 GiB: no child gets there.
+    const large = await d.worker(TASKS, ['-P', 'prefork', '-c', '1', '--max-memory-per-child', String(16 * 1024 * 1024)]);
+    expect(new Set(await pidsOf(3)).size).toBe(1);
+    expect(large.output()).not.toMatch(/recycling/);
+  });
 });

@@ -163,6 +163,8 @@ export interface ClusterVerbs {
   appendEvents(events: readonly TqEvent[]): Promise<void>;
   /** Events after `after` (null: the oldest kept), at most `max`; waits up to `waitMs` when none. */
   readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]>;
+  /** The newest event's id, null when there is none: where following "from now on" starts. One read. */
+  latestEventId(): Promise<string | null>;
 
   /** Delayed messages waiting in the broker (eta or retry countdown), soonest first, at most `max`. */
   listScheduled(max: number): Promise<ScheduledMessage[]>;

@@ -224,6 +224,7 @@ export class RedisBroker implements Broker {
   listRevoked = () => this.open().listRevoked();
   appendEvents = (events: readonly TqEvent[]) => this.open().appendEvents(events);
   readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal) => this.open().readEvents(after, max, waitMs, signal);
+  latestEventId = () => this.open().latestEventId();
   listScheduled = (max: number) => this.open().listScheduled(max);
   listDead = (max: number) => this.open().listDead(max);
   requeueDead = (ids?: readonly string[]) => this.open().requeueDead(ids);

@@ -7,6 +7,8 @@ import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
 
+/** Stream entries per XRANGE when reading events; each entry is a batch of up to 500. */
+const EVENT_ENTRIES_PER_READ = 20;
 /** Control requests and replies kept this long. */
 const CONTROL_KEEP_MS = 10 * 60_000;
 /** Heartbeats of workers gone this long are forgotten. */
@@ -99,14 +101,25 @@ export class RedisCluster implements ClusterVerbs {
     const [entry, index] = after === null ? ['-', -1] : [after.slice(0, after.lastIndexOf(':')), Number(after.slice(after.lastIndexOf(':') + 1))];
     const read = async () => {
       const events: StoredEvent[] = [];
-      for (const [streamId, fields] of await this.redis.xrange(key, entry, '+', 'COUNT', max + 1)) {
-        decodeEvents(fields[1]!).forEach((event, i) => {
-          if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
-        });
+      // A few entries per call until `max` are read: an entry is a whole batch, up to 500 events.
+      let from = entry;
+      for (;;) {
+        const entries = await this.redis.xrange(key, from, '+', 'COUNT', EVENT_ENTRIES_PER_READ);
+        for (const [streamId, fields] of entries) {
+          decodeEvents(fields[1]!).forEach((event, i) => {
+            if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
+          });
+        }
+        if (events.length >= max || entries.length < EVENT_ENTRIES_PER_READ) return events.slice(0, max);
+        from = `(${entries.at(-1)![0]}`; // exclusive: after the last entry read
       }
-      return events.slice(0, max);
     };
     return readOrWait(this.channels, key, waitMs, read, (e) => e.length > 0, signal);
+  }
+
+  async latestEventId(): Promise<string | null> {
+    const [last] = await this.redis.xrevrange(this.key('events'), '+', '-', 'COUNT', 1);
+    return last ? `${last[0]}:${decodeEvents(last[1][1]!).length - 1}` : null;
   }
 
   async listScheduled(max: number): Promise<ScheduledMessage[]> {

@@ -237,6 +237,7 @@ export class SqliteBroker implements Broker {
   listRevoked = () => this.cluster.listRevoked();
   appendEvents = (events: readonly TqEvent[]) => this.cluster.appendEvents(events);
   readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> => this.cluster.readEvents(after, max, waitMs, signal);
+  latestEventId = (): Promise<string | null> => this.cluster.latestEventId();
   listScheduled = (max: number) => this.cluster.listScheduled(max);
   listDead = (max: number): Promise<DeadLetter[]> => this.cluster.listDead(max);
   requeueDead = (ids?: readonly string[]) => this.cluster.requeueDead(ids);

@@ -44,6 +44,7 @@ export class SqliteCluster implements ClusterVerbs {
       insertEvent: p(`INSERT INTO events (body) VALUES (?)`),
       capEvents: p(`DELETE FROM events WHERE seq <= (SELECT MAX(seq) FROM events) - ?`),
       eventsFrom: p(`SELECT seq, body FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
+      lastEvent: p(`SELECT seq, body FROM events ORDER BY seq DESC LIMIT 1`),
       scheduled: p(`SELECT id, queue, available_at, body FROM messages WHERE state = 'scheduled' ORDER BY available_at LIMIT ?`),
       dead: p(`SELECT id, queue, reason, body, dead_at FROM dead_letters ORDER BY seq DESC LIMIT ?`),
       deadById: p(`SELECT seq, id, queue, body FROM dead_letters WHERE id = ?`),
@@ -143,13 +144,19 @@ export class SqliteCluster implements ClusterVerbs {
   private eventsAfter(after: string | null, max: number): StoredEvent[] {
     const [seq = 0, index = Infinity] = after === null ? [] : after.split(':').map(Number);
     const events: StoredEvent[] = [];
-    for (const row of this.q.eventsFrom.all(seq, max + 1) as { seq: number; body: string }[]) {
+    // Row by row, stopping once `max` are read: a row is a whole batch, up to 500 events.
+    for (const row of this.q.eventsFrom.iterate(seq, max + 1) as IterableIterator<{ seq: number; body: string }>) {
       decodeEvents(row.body).forEach((event, i) => {
         if (row.seq > seq || i > index) events.push({ ...event, eventId: `${row.seq}:${i}` });
       });
       if (events.length >= max) break;
     }
     return events.slice(0, max);
+  }
+
+  async latestEventId(): Promise<string | null> {
+    const row = this.q.lastEvent.get() as { seq: number; body: string } | undefined;
+    return row ? `${row.seq}:${decodeEvents(row.body).length - 1}` : null;
   }
 
   async listScheduled(max: number): Promise<ScheduledMessage[]> {
