@@ -3,7 +3,7 @@
  * Every worker runs in its own process; each library's handler measures the
  * same things the same way (see `probe` in test/fixtures/redis-tasks/tasks.ts,
  * and `peerWorker` below): first/last handler start, enqueue → start latency,
- * RSS. The enqueue rows are the median of alternating rounds. Redis command
+ * RSS. Enqueue and drain rows are the median of alternating rounds. Redis command
  * counts come from INFO commandstats (commands run inside
  * Lua scripts included). `node --import tsx bench/redis.ts` runs it alone.
  */
@@ -27,8 +27,8 @@ const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 5_000);
  */
 const N_WARMUP = 5_000;
 const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
-/** Enqueue rounds per library, alternating; the rows give each library's median. */
-const ENQUEUE_ROUNDS = 3;
+/** Rounds per library of the enqueue and drain rows, alternating; a row gives each library's median. */
+const ROUNDS = 3;
 const BULK_CHUNK = 1_000;
 const N_DRAIN = Number(process.env.TQ_BENCH_DRAIN ?? 20_000);
 const N_LATENCY = 1_000;
@@ -152,10 +152,11 @@ export async function benchRedis(): Promise<void> {
   const server = await startRedisServer();
   const admin = new Redis(server.url);
   const dir = mkdtempSync(join(tmpdir(), 'tq-bench-redis-'));
-  const results = new Map<string, Record<Lib, number>>();
+  // Every row keeps each library's samples, one per round; the table shows their median.
+  const results = new Map<string, Record<Lib, number[]>>();
   const put = (row: string, lib: Lib, value: number) => {
-    if (!results.has(row)) results.set(row, {} as Record<Lib, number>);
-    results.get(row)![lib] = value;
+    if (!results.has(row)) results.set(row, { tq: [], bullmq: [], 'bee-queue': [] });
+    results.get(row)![lib].push(value);
   };
   try {
     const producers = new Map<Lib, Producer>();
@@ -165,47 +166,43 @@ export async function benchRedis(): Promise<void> {
       await p.bulk(BULK_CHUNK);
       producers.set(lib, p);
     }
-    // Rounds alternate between the libraries and each row takes a library's median,
-    // so none is favoured by going first or by a burst of noise on this shared machine.
-    const one = new Map<Lib, number[]>(LIBS.map((lib) => [lib, []]));
-    const bulk = new Map<Lib, number[]>(LIBS.map((lib) => [lib, []]));
-    for (let round = 1; round <= ENQUEUE_ROUNDS; round++) {
+    // Rounds alternate between the libraries, so none is favoured by going first
+    // or by a burst of noise on this shared machine.
+    for (let round = 1; round <= ROUNDS; round++) {
       for (const lib of LIBS) {
-        step(`${lib}: enqueue, round ${round} of ${ENQUEUE_ROUNDS}`);
+        step(`${lib}: enqueue, round ${round} of ${ROUNDS}`);
         const p = producers.get(lib)!;
         await admin.flushall();
         let t = performance.now();
         for (let i = 0; i < N_ONE; i++) await p.one(0);
-        one.get(lib)!.push(perSec(N_ONE, performance.now() - t));
+        put('enqueue, one at a time (/s)', lib, perSec(N_ONE, performance.now() - t));
         await admin.flushall();
         t = performance.now();
         for (let i = 0; i < N_BULK; i += BULK_CHUNK) await p.bulk(BULK_CHUNK);
-        bulk.get(lib)!.push(perSec(N_BULK, performance.now() - t));
+        put(`enqueue, bulk of ${BULK_CHUNK} (/s)`, lib, perSec(N_BULK, performance.now() - t));
       }
     }
-    for (const lib of LIBS) {
-      put('enqueue, one at a time (/s)', lib, pct(one.get(lib)!, 50));
-      put(`enqueue, bulk of ${BULK_CHUNK} (/s)`, lib, pct(bulk.get(lib)!, 50));
-      await producers.get(lib)!.close();
-    }
-    for (const c of [1, 10, 50]) {
-      for (const lib of LIBS) {
-        step(`${lib}: drain at c=${c}`);
-        await admin.flushall();
-        await admin.config('RESETSTAT');
-        const p = await producer(lib, server.url, dir);
-        for (let i = 0; i < N_DRAIN; i += BULK_CHUNK) await p.bulk(BULK_CHUNK);
-        await p.close();
-        const worker = await startWorker(lib, server.url, c, N_DRAIN);
-        const report = await worker.report;
-        await sleep(200); // let the last finishes land before counting commands
-        worker.stop();
-        put(`drain ${N_DRAIN} no-op, c=${c} (/s)`, lib, perSec(report.count - 1, report.last - report.first));
-        if (c === 50) {
-          const counts = await commandCounts(admin);
-          put('Redis commands per task (enqueue + run)', lib, counts.all / N_DRAIN);
-          put('  of which script calls', lib, counts.scripts / N_DRAIN);
-          put('worker RSS after c=50 drain (MiB)', lib, report.rss / 2 ** 20);
+    for (const p of producers.values()) await p.close();
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const c of [1, 10, 50]) {
+        for (const lib of LIBS) {
+          step(`${lib}: drain at c=${c}, round ${round} of ${ROUNDS}`);
+          await admin.flushall();
+          await admin.config('RESETSTAT');
+          const p = await producer(lib, server.url, dir);
+          for (let i = 0; i < N_DRAIN; i += BULK_CHUNK) await p.bulk(BULK_CHUNK);
+          await p.close();
+          const worker = await startWorker(lib, server.url, c, N_DRAIN);
+          const report = await worker.report;
+          await sleep(200); // let the last finishes land before counting commands
+          worker.stop();
+          put(`drain ${N_DRAIN} no-op, c=${c} (/s)`, lib, perSec(report.count - 1, report.last - report.first));
+          if (c === 50) {
+            const counts = await commandCounts(admin);
+            put('Redis commands per task (enqueue + run)', lib, counts.all / N_DRAIN);
+            put('  of which script calls', lib, counts.scripts / N_DRAIN);
+            put('worker RSS after c=50 drain (MiB)', lib, report.rss / 2 ** 20);
+          }
         }
       }
     }
@@ -233,14 +230,15 @@ export async function benchRedis(): Promise<void> {
   }
 }
 
-function printComparison(results: Map<string, Record<Lib, number>>): void {
+function printComparison(samples: Map<string, Record<Lib, number[]>>): void {
+  const results = new Map([...samples].map(([row, r]) => [row, { tq: pct(r.tq, 50), bullmq: pct(r.bullmq, 50), 'bee-queue': pct(r['bee-queue'], 50) }]));
   const lowerIsBetter = (row: string) => /ms\)|RSS|commands|script/.test(row);
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
   const header = ['metric', 'tq', 'BullMQ', 'bee-queue', 'tq/BullMQ', 'tq/bee-queue'];
   const lines = [...results].map(([row, r]) => [row, fmt(r.tq), fmt(r.bullmq), fmt(r['bee-queue']), `${(r.tq / r.bullmq).toFixed(2)}×`, `${(r.tq / r['bee-queue']).toFixed(2)}×`]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\nRedis: tq vs BullMQ vs bee-queue (one redis-server, workers in their own processes)`);
+  console.log(`\nRedis: tq vs BullMQ vs bee-queue (one redis-server, workers in their own processes; enqueue and drain: median of ${ROUNDS} alternating rounds)`);
   console.log(line(header));
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, 0)));
   for (const l of lines) console.log(line(l));

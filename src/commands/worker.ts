@@ -4,12 +4,9 @@ import { TqCommand } from '../cli/base-command.js';
 import type { LogLevel, PoolName } from '../runtime/config.js';
 import { createLogger } from '../runtime/log.js';
 import { prepareWorker } from '../runtime/worker/start.js';
-import { renderBanner } from '../ui/banner.js';
-import { logWorkerEvents } from '../ui/worker-log.js';
 import { LineRouter, wantsDashboard } from '../ui/dashboard/output-mode.js';
-import type { WorkerDashboardHandle } from '../ui/dashboard/render.js';
-import { maskUrl } from '../runtime/config.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
+import { startWorkerOutput } from '../cli/worker-output.js';
 import { ClusterAgent } from '../runtime/control/agent.js';
 
 export default class WorkerCommand extends TqCommand {
@@ -54,25 +51,13 @@ export default class WorkerCommand extends TqCommand {
     const prepared = await prepareWorker(config, log, color, flags.strict);
     const { worker, pool } = prepared;
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
-    let dashboard: WorkerDashboardHandle | undefined;
-    if (!flags.json && !tui) {
-      const banner = { hostname: prepared.hostname, version: this.config.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: flags.beat };
-      process.stdout.write(`${renderBanner(banner, this.color())}\n`);
-    }
-    if (!tui) logWorkerEvents(worker, log);
+    const output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
     const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
     const agent = new ClusterAgent({
       worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
       version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],
       requestShutdown: () => shutdown.request('shutdown command'),
     });
-    if (tui) {
-      // Loaded only here: Ink, React and yoga's WASM heap would otherwise sit in every headless worker's memory.
-      const { startWorkerDashboard } = await import('../ui/dashboard/render.js');
-      const info = { hostname: prepared.hostname, version: this.config.version, broker: maskUrl(config.brokerUrl), pool: pool.name, concurrency: pool.size, queues: config.worker.queues, startedAt: Date.now() };
-      dashboard = startWorkerDashboard({ worker, info, color: this.color() });
-      lines.to((line, level) => dashboard!.log(line, level));
-    }
     // Only -B pays for the scheduler (cron-parser, luxon). Its schedule is validated before
     // the worker takes anything, so a bad schedule stops start-up cleanly.
     const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
@@ -85,8 +70,7 @@ export default class WorkerCommand extends TqCommand {
     const how = await shutdown.done;
     beat.abort();
     await beatDone;
-    await dashboard?.stop();
-    lines.to(undefined);
+    await output.stop();
     await agent.stop();
     await prepared.close();
     log.info('worker stopped');
