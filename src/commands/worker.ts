@@ -51,8 +51,8 @@ export default class WorkerCommand extends TqCommand {
     const prepared = await prepareWorker(config, log, color, flags.strict);
     const { worker, pool } = prepared;
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
-    const output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
     const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
+    const output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
     const agent = new ClusterAgent({
       worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
       version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TqError } from './errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from './message.js';
 import { importTypeScript } from './ts-loader.js';
 
 /** How a periodic entry is declared, in `tq.config.ts` (`beat`) or on a task (`schedule`). */
@@ -88,6 +87,9 @@ export interface ResolveConfigOptions {
 }
 
 const CONFIG_FILE_NAMES = ['tq.config.ts', 'tq.config.mts', 'tq.config.js', 'tq.config.mjs', 'tq.config.json'];
+
+/** The message size limit unless configured (maxMessageBytes). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
 export const DEFAULTS = {
   brokerUrl: 'sqlite://.tq/tq.db',

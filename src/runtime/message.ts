@@ -146,15 +146,27 @@ export function peekMessage(body: string): PeekedMessage {
   };
 }
 
-/** The message size limit unless configured (config maxMessageBytes). */
-export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
-
 /**
  * A body as a dead letter keeps it: whole when it fits the message size limit
- * (so requeue-dead restores it exactly), else cut, since it could never run.
+ * (so requeue-dead restores it exactly), else its first `maxBytes` bytes and a
+ * note, as dead-letter.lua does on Redis. A cut body is no longer JSON, so
+ * requeue-dead leaves it where it is.
  */
 export function deadLetterBody(body: string, maxBytes: number): string {
-  return body.length * 3 <= maxBytes || Buffer.byteLength(body, 'utf8') <= maxBytes ? body : truncate(body, maxBytes);
+  if (body.length * 3 <= maxBytes) return body;
+  const bytes = Buffer.from(body, 'utf8');
+  if (bytes.length <= maxBytes) return body;
+  return `${bytes.subarray(0, maxBytes).toString('utf8')}... (${bytes.length - maxBytes} more bytes)`;
+}
+
+/** Whether a body parses as a JSON object: what requeue-dead takes back (requeue-dead.lua tests the same). */
+export function isJsonObject(body: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    return typeof parsed === 'object' && parsed !== null;
+  } catch {
+    return false;
+  }
 }
 
 /** Cuts raw bytes to a printable, bounded preview (dead letters, logs). */

@@ -178,6 +178,20 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     expect(again?.body).toBe(body);
   });
 
+  it('cuts a body over maxMessageBytes in bytes, and leaves such a letter in place on requeue', async () => {
+    const broker = await open({ maxMessageBytes: 1_000 });
+    const fits = envelope();
+    const id = randomUUID();
+    const huge = envelope({ id, body: JSON.stringify({ id, task: 'noop', args: ['é'.repeat(2_000)], kwargs: {}, queue: 'default', priority: 4, eta: null, expires: null, retries: 0, rootId: id, parentId: null, headers: {} }) });
+    await broker.enqueue([fits, huge]);
+    for (const r of await broker.reserve(request('w', 2))) await broker.deadLetter(r.lease, 'too big or failed', null);
+    expect(await broker.requeueDead()).toBe(1); // only the one that could run
+    const [left] = await broker.listDead(10);
+    expect(left!.id).toBe(id);
+    expect(left!.body).toContain(`... (${Buffer.byteLength(huge.body) - 1_000} more bytes)`);
+    expect((await broker.reserve(request('w')))[0]?.body).toBe(fits.body);
+  });
+
   it('requeues by id an id that JSON escapes, and leaves the other letters', async () => {
     const broker = await open();
     const odd = envelope({ id: 'reports/2026 "nov"\\x' });

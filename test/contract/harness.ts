@@ -5,11 +5,17 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Broker } from '../../src/runtime/brokers/broker.js';
 import { openBroker } from '../../src/runtime/brokers/index.js';
 
+/** What a test may set on the brokers it opens. */
+export interface HarnessOptions {
+  resultExpiresMs?: number;
+  maxMessageBytes?: number;
+}
+
 /** One broker implementation under test: starts what it needs, opens isolated brokers. */
 export interface BrokerHarness {
   name: string;
   /** start whatever server is needed; returns a factory of fresh, isolated brokers */
-  setup(): Promise<{ open(options?: { resultExpiresMs?: number }): Promise<Broker>; teardown(): Promise<void> }>;
+  setup(): Promise<{ open(options?: HarnessOptions): Promise<Broker>; teardown(): Promise<void> }>;
 }
 
 export const sqliteHarness: BrokerHarness = {
@@ -24,6 +30,7 @@ export const sqliteHarness: BrokerHarness = {
           projectRoot: dir,
           resultExpiresMs: options.resultExpiresMs ?? 60_000,
           keyPrefix: 'tq:',
+          maxMessageBytes: options.maxMessageBytes,
         }),
       teardown: async () => rmSync(dir, { recursive: true, force: true }),
     };
@@ -31,7 +38,7 @@ export const sqliteHarness: BrokerHarness = {
 };
 
 /** Sets a harness up for one describe block and returns an `open()` whose brokers are closed after it. */
-export function useHarness(harness: BrokerHarness): (options?: { resultExpiresMs?: number }) => Promise<Broker> {
+export function useHarness(harness: BrokerHarness): (options?: HarnessOptions) => Promise<Broker> {
   let env: Awaited<ReturnType<BrokerHarness['setup']>> | undefined;
   const opened: Broker[] = [];
   beforeAll(async () => {

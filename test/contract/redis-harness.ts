@@ -22,7 +22,7 @@ export const redisHarness: BrokerHarness = {
       open: async (options = {}): Promise<Broker> => {
         const keyPrefix = `tqtest:${run}:${prefixes.length}:`;
         prefixes.push(keyPrefix);
-        return openBroker({ url, projectRoot: process.cwd(), resultExpiresMs: options.resultExpiresMs ?? 60_000, keyPrefix });
+        return openBroker({ url, projectRoot: process.cwd(), resultExpiresMs: options.resultExpiresMs ?? 60_000, keyPrefix, maxMessageBytes: options.maxMessageBytes });
       },
       teardown: async () => {
         if (server) return server.stop();

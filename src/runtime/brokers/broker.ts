@@ -242,4 +242,3 @@ export interface BrokerOptions {
 
 /** Listings (scheduled, dead letters) show bodies cut to this many characters. */
 export const BODY_PREVIEW_CHARS = 1000;
-

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { EVENT_STREAM_CAP, type ControlReply, type ControlRequest, type TqEvent, type WorkerHeartbeat } from '../../cluster.js';
-import { maskUrl } from '../../config.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, maskUrl } from '../../config.js';
 import { TqError } from '../../errors.js';
-import { DEFAULT_MAX_MESSAGE_BYTES, truncate, type Envelope } from '../../message.js';
+import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
 import { fenced } from './codes.js';

@@ -104,13 +104,14 @@ export class RedisCluster implements ClusterVerbs {
       // A few entries per call until `max` are read: an entry is a whole batch, up to 500 events.
       let from = entry;
       for (;;) {
-        const entries = await this.redis.xrange(key, from, '+', 'COUNT', EVENT_ENTRIES_PER_READ);
+        const count = Math.min(EVENT_ENTRIES_PER_READ, max + 1);
+        const entries = await this.redis.xrange(key, from, '+', 'COUNT', count);
         for (const [streamId, fields] of entries) {
           decodeEvents(fields[1]!).forEach((event, i) => {
             if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
           });
         }
-        if (events.length >= max || entries.length < EVENT_ENTRIES_PER_READ) return events.slice(0, max);
+        if (events.length >= max || entries.length < count) return events.slice(0, max);
         from = `(${entries.at(-1)![0]}`; // exclusive: after the last entry read
       }
     };

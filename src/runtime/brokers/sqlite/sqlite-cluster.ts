@@ -3,7 +3,7 @@ import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, Wo
 import { EVENT_STREAM_CAP } from '../../cluster.js';
 import type { ResultRecord } from '../../states.js';
 import { BODY_PREVIEW_CHARS, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
-import { peekMessage, truncate } from '../../message.js';
+import { isJsonObject, peekMessage, truncate } from '../../message.js';
 import type { ChangeWaiter } from './change-waiter.js';
 import { CONTROL_KEEP_MS, HEARTBEAT_KEEP_MS } from './schema.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
@@ -177,6 +177,7 @@ export class SqliteCluster implements ClusterVerbs {
       const rows = (ids ? ids.flatMap((id) => this.q.deadById.all(id)) : this.q.allDead.all()) as { seq: number; id: string; queue: string; body: string }[];
       let n = 0;
       for (const row of rows) {
+        if (!isJsonObject(row.body)) continue; // garbage, or cut for size: it could never run, so it stays a dead letter
         this.q.deleteDead.run(row.seq);
         n += this.q.requeue.run(row.id, row.queue, peekMessage(row.body).priority, now, row.body, now).changes;
       }

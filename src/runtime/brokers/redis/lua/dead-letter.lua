@@ -1,7 +1,8 @@
 --[[ dead-letter: removes a leased message into its queue's capped dead-letter
   list with the reason and its body: whole up to the message size limit, so
-  requeue-dead restores any message that could run exactly; only a larger one
-  (never runnable) is cut. Stores the record if given. Fenced.
+  requeue-dead restores any message that could run exactly; a larger one (never
+  runnable here) keeps its first max bytes and a note, and requeue-dead leaves
+  it in place. Stores the record if given. Fenced.
   KEYS: none (keys derive from the prefix; see includes/common.lua)
   ARGV[1] prefix   ARGV[2] id   ARGV[3] token   ARGV[4] reason
   ARGV[5] result record JSON ('' = none)   ARGV[6] result TTL ms   ARGV[7] '1' when final

@@ -1,6 +1,7 @@
 --[[ requeue-dead: puts dead letters (all, or those of the given ids) back in
   their queues as ready messages, removing them from the dead-letter lists.
-  An id that is queued again meanwhile is not added twice.
+  An id that is queued again meanwhile is not added twice. A letter whose body
+  is not JSON (it could never run; see dead-letter.lua) is left in place.
   KEYS: none (keys derive from the prefix; see includes/common.lua)
   ARGV[1] prefix   ARGV[2..] ids (none = every dead letter)
   Returns: how many were put back.
@@ -40,11 +41,13 @@ for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
       ok, letter = pcall(cjson.decode, entry)
     end
     if ok and type(letter) == 'table' and (wanted == nil or wanted[letter.id]) then
-      redis.call('LREM', dead, 1, entry)
       local okBody, body = pcall(cjson.decode, letter.body)
-      local priority = (okBody and type(body) == 'table' and type(body.priority) == 'number'
-        and body.priority >= 0 and body.priority <= 9) and body.priority or 4
-      added = added + enqueueOne(prefix, now, letter.id, queue, priority, 0, letter.body, touched)
+      -- A body that is not JSON (garbage, or cut for size) could never run: it stays a dead letter.
+      if okBody and type(body) == 'table' then
+        redis.call('LREM', dead, 1, entry)
+        local priority = (type(body.priority) == 'number' and body.priority >= 0 and body.priority <= 9) and body.priority or 4
+        added = added + enqueueOne(prefix, now, letter.id, queue, priority, 0, letter.body, touched)
+      end
     end
   end
 end
