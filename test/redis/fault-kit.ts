@@ -1,4 +1,5 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, type Client } from '../../src/runtime/client.js';
@@ -12,6 +13,22 @@ export interface Run {
   worker: string;
   startedAt: number;
   finishedAt: number;
+}
+
+/** One rig per test of the describe block that calls this, closed after its test whatever happened. */
+export function useFaultRig(): { start(options?: { appendonly?: boolean }): Promise<FaultRig>; readonly current: FaultRig } {
+  let rig: FaultRig | undefined;
+  afterEach(async () => {
+    await rig?.close();
+    rig = undefined;
+  });
+  return {
+    start: async (options) => (rig = await startFaultRig(options)),
+    get current() {
+      if (!rig) throw new Error('no fault rig started in this test');
+      return rig;
+    },
+  };
 }
 
 /**

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunningCli } from '../support/cli.js';
 import { waitFor } from '../support/wait.js';
-import { startFaultRig, tally, type FaultRig } from './fault-kit.js';
+import { tally, useFaultRig, type FaultRig } from './fault-kit.js';
 
 /**
  * Workers dying or freezing on a real redis-server: nothing is lost, a dead
@@ -9,16 +9,12 @@ import { startFaultRig, tally, type FaultRig } from './fault-kit.js';
  * Drives the built CLI (`npm run build` first).
  */
 describe('redis faults: workers', () => {
-  let rig: FaultRig | undefined;
-  afterEach(async () => {
-    await rig?.close();
-    rig = undefined;
-  });
+  const rigs = useFaultRig();
 
-  const stateOf = async (id: string) => rig!.client.broker.getResult(id);
+  const stateOf = async (id: string) => rigs.current.client.broker.getResult(id);
 
   it('completes a task on another worker when its worker is SIGKILLed mid-task', async () => {
-    rig = await startFaultRig();
+    const rig = await rigs.start();
     const a = await rig.startWorker('a');
     const b = await rig.startWorker('b');
     b.signal('SIGSTOP'); // so the task lands on a; b is already up when a dies
@@ -39,7 +35,7 @@ describe('redis faults: workers', () => {
   });
 
   it('loses nothing while a worker is SIGKILLed 20 times as 2,000 tasks drain', async () => {
-    rig = await startFaultRig();
+    const rig = await rigs.start();
     const total = 2_000;
     // 50 ms tasks, 10 at a time: ~10 s of work, so all 20 kills land while the queue drains.
     const ids = await rig.send([...Array(total).keys()], 50);
@@ -52,7 +48,7 @@ describe('redis faults: workers', () => {
       await worker.exited;
       worker = await rig.startWorker('w'); // the supervisor restarts it
     }
-    await waitFor(async () => (await doneCount(rig!, ids)) === total, 'every task to succeed', 60_000, 250);
+    await waitFor(async () => (await doneCount(rig, ids)) === total, 'every task to succeed', 60_000, 250);
     const { lost, duplicates, ranAtLeastOnce } = tally(rig.runCounts(), total);
     console.log(`[faults] 20 SIGKILLs over ${total} tasks: ${ranAtLeastOnce} ran, lost ${lost.length}, duplicates ${duplicates}`);
     expect(killedWhileDraining).toBe(20);
@@ -61,7 +57,7 @@ describe('redis faults: workers', () => {
   }, 150_000);
 
   it('refuses the late ack of a worker frozen past its lease; the task has exactly one result', async () => {
-    rig = await startFaultRig();
+    const rig = await rigs.start();
     const a = await rig.startWorker('a');
     const [id] = await rig.send([0], 1_000);
     await waitFor(async () => (await stateOf(id!))?.worker === 'a', 'the task to start on worker a');
@@ -71,7 +67,7 @@ describe('redis faults: workers', () => {
     expect((await stateOf(id!))?.worker).toBe('b');
     a.signal('SIGCONT');
     // Worker a wakes, its task ends; its finish must be refused.
-    await waitFor(() => rig!.runs().some((r) => r.worker === 'a'), "worker a's late run to end", 10_000);
+    await waitFor(() => rig.runs().some((r) => r.worker === 'a'), "worker a's late run to end", 10_000);
     await settle(a);
     const record = await stateOf(id!);
     expect(record?.state).toBe('SUCCESS');
