@@ -45,6 +45,30 @@ describe.each(harnesses)('broker contract: $name', (harness) => {
     expect(taken.map((r) => r.id)).toEqual([high.id, mid1.id, mid2.id, low1.id, low2.id]);
   });
 
+  it('keeps the first copy of an id, whether it came in an earlier call or earlier in the same call', async () => {
+    const broker = await open();
+    const queued = envelope({ task: 'first' });
+    await broker.enqueue([queued]);
+    const [a, b, c] = [envelope(), envelope({ priority: 0 }), envelope()];
+    // All ids new, one given twice; then a known id beside new ones (the two paths a batch takes).
+    await broker.enqueue([b, a, envelope({ id: b.id, task: 'second copy', priority: 0 })]);
+    await broker.enqueue([envelope({ id: queued.id, task: 'resent' }), c, envelope({ id: c.id, task: 'second copy' })]);
+    const taken = await broker.reserve(request('w', 10));
+    expect(taken.map((r) => r.id)).toEqual([b.id, queued.id, a.id, c.id]);
+    expect(taken.map((r) => r.body)).toEqual([b.body, queued.body, a.body, c.body]);
+  });
+
+  it('acks a lease once when one batch of finishes holds it twice', async () => {
+    const broker = await open();
+    const e = envelope();
+    await broker.enqueue([e]);
+    const [r] = await broker.reserve(request('w'));
+    // Issued in one tick, so a broker that batches finishes sends both in one call.
+    const outcomes = await Promise.all([broker.finish(r!.lease, success(e.id, 'one')), broker.finish(r!.lease, success(e.id, 'two'))]);
+    expect(outcomes.map((o) => o.accepted).sort()).toEqual([false, true]);
+    expect((await broker.getResult(e.id))?.result).toBe(outcomes[0]!.accepted ? 'one' : 'two');
+  });
+
   it('tries queues in the order given', async () => {
     const broker = await open();
     const a = envelope({ queue: 'a' });

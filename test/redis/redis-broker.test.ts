@@ -5,6 +5,7 @@ import type { Broker } from '../../src/runtime/brokers/broker.js';
 import { openBroker } from '../../src/runtime/brokers/index.js';
 import { checkEvictionPolicy } from '../../src/runtime/brokers/redis/index.js';
 import { ENQUEUE_CHUNK } from '../../src/runtime/brokers/redis/redis-broker.js';
+import { luaSource } from '../../src/runtime/brokers/redis/scripts.js';
 import { envelope, request, success } from '../contract/fixtures.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 
@@ -103,6 +104,21 @@ describe('redis broker', () => {
     expect((await scriptCalls()) - before).toBe(Math.ceil(1_200 / ENQUEUE_CHUNK));
     expect(ENQUEUE_CHUNK).toBeGreaterThanOrEqual(50);
     expect((await broker.stats(['default']))[0]!.ready).toBe(1_200);
+  });
+
+  it('enqueues and leases more messages in one script call than Lua unpacks at once', async () => {
+    const { broker, keyPrefix } = await open();
+    // 1,500 messages in ONE enqueue call (the broker itself sends 100 per call): the shared
+    // EXISTS and ZADD go to Redis in slices, and so does the reserve's ZADD of 1,500 leases.
+    const envelopes = Array.from({ length: 1_500 }, () => envelope());
+    const args = envelopes.flatMap((e) => [e.id, e.queue, e.priority, 0, e.body]);
+    expect(await admin.eval(luaSource('enqueue'), 0, keyPrefix, '', 1000, ...args)).toBe(1_500);
+    const taken = await broker.reserve(request('w', 1_500));
+    expect(taken.map((r) => r.id)).toEqual(envelopes.map((e) => e.id));
+    expect((await broker.stats(['default']))[0]).toMatchObject({ ready: 0, leased: 1_500 });
+    const outcomes = await Promise.all(taken.map((r) => broker.finish(r.lease, success(r.id))));
+    expect(outcomes.every((o) => o.accepted)).toBe(true);
+    expect((await broker.stats(['default']))[0]).toMatchObject({ ready: 0, leased: 0 });
   });
 
   it('batches finishes made together into one script call, each fenced on its own', async () => {

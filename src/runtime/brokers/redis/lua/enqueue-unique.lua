@@ -12,7 +12,5 @@ local now = nowMs()
 if not redis.call('SET', prefix .. 'meta:' .. ARGV[2], num(now), 'NX', 'PX', ARGV[3]) then
   return 0
 end
-local touched = {}
-enqueueOne(prefix, now, ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8], touched)
-announce(prefix, touched)
+enqueueOne(prefix, now, prefix .. 'm:' .. ARGV[4], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8])
 return 1

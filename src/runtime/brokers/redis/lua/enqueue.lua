@@ -14,12 +14,22 @@
 local prefix = ARGV[1]
 local now = nowMs()
 local added = 0
-local touched = {}
-reserveSeq(prefix, (#ARGV - 3) / 5)
-for i = 4, #ARGV, 5 do
-  added = added + enqueueOne(prefix, now, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4], touched)
+if #ARGV == 8 then
+  added = enqueueOne(prefix, now, prefix .. 'm:' .. ARGV[4], ARGV[4], ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7]), ARGV[8])
+else
+  local mkeys = {}
+  for i = 4, #ARGV, 5 do
+    mkeys[#mkeys + 1] = prefix .. 'm:' .. ARGV[i]
+  end
+  local fresh = noneExist(mkeys)
+  local batch = newBatch(now)
+  reserveSeq(prefix, #mkeys)
+  for n, mkey in ipairs(mkeys) do
+    local i = n * 5 - 1
+    added = added + batchOne(prefix, now, mkey, ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3]), ARGV[i + 4], batch, fresh)
+  end
+  flushBatch(prefix, batch)
 end
-announce(prefix, touched)
 if ARGV[2] ~= '' then
   appendEvents(prefix, ARGV[3], ARGV[2])
 end

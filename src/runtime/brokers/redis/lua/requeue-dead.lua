@@ -31,7 +31,7 @@ local function mayHold(entry)
 end
 
 local now = nowMs()
-local touched = {}
+local batch = newBatch(now)
 local added = 0
 for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
   local dead = queueKey(prefix, queue, 'dead')
@@ -46,10 +46,10 @@ for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
       if okBody and type(body) == 'table' then
         redis.call('LREM', dead, 1, entry)
         local priority = (type(body.priority) == 'number' and body.priority >= 0 and body.priority <= 9) and body.priority or 4
-        added = added + enqueueOne(prefix, now, letter.id, queue, priority, 0, letter.body, touched)
+        added = added + batchOne(prefix, now, prefix .. 'm:' .. letter.id, letter.id, queue, priority, 0, letter.body, batch, false)
       end
     end
   end
 end
-announce(prefix, touched)
+flushBatch(prefix, batch)
 return added

@@ -23,9 +23,30 @@
 -- Room for 2^48 sequence numbers per priority; 10 * 2^48 is still an exact double.
 local PRIORITY_SPAN = 281474976710656
 
--- Scores and timestamps exceed the 14 digits Lua's tostring keeps; always format them.
+-- Scores and timestamps exceed the 14 digits Lua's tostring keeps; always
+-- format them. As integers: '%d' goes through C's integer printing, which
+-- costs a small fraction of '%.0f' (floating-point printing was 12% of
+-- Redis's instructions in a bulk enqueue). Every value here is a whole
+-- number far below 2^63 (ms times, scores up to 10 * 2^48); a fraction is cut.
 local function num(n)
-  return string.format('%.0f', n)
+  return string.format('%d', n)
+end
+
+-- Lua's unpack has a bounded stack, so a long argument list goes to Redis in
+-- slices of UNPACK_SLICE (even: a score never parts from its member).
+-- Returns the sum of the integer replies (added, removed, existing...).
+local UNPACK_SLICE = 1000
+local function callSliced(command, args, key)
+  local total = 0
+  for first = 1, #args, UNPACK_SLICE do
+    local last = math.min(#args, first + UNPACK_SLICE - 1)
+    if key then
+      total = total + redis.call(command, key, unpack(args, first, last))
+    else
+      total = total + redis.call(command, unpack(args, first, last))
+    end
+  end
+  return total
 end
 
 -- Server time, so leases and etas compare on one clock whatever the workers' clocks say.
@@ -39,8 +60,9 @@ local function queueKey(prefix, queue, kind)
 end
 
 -- Wakes one blocked worker of the queue (BZPOPMIN pops the single member).
+-- Returns 1 when the marker was not set before.
 local function mark(prefix, queue)
-  redis.call('ZADD', queueKey(prefix, queue, 'marker'), 0, '0')
+  return redis.call('ZADD', queueKey(prefix, queue, 'marker'), 0, '0')
 end
 
 -- The queue of message `mkey` when `token` fences its current lease, else nil.

@@ -15,34 +15,96 @@ local function nextSeq(prefix)
   return seqNext - 1
 end
 
--- Adds one message, ready or scheduled. An id already in the broker is left
+-- Inside a script every redis.call costs about as much as the work it does,
+-- so a batch of messages is written with one HSET each and everything else
+-- shared: one ZADD per sorted set, one wake-up per queue, and one EXISTS for
+-- the whole batch when none of its ids is in the broker yet (the usual case).
+local function newBatch(now)
+  return { zadds = {}, queues = {}, ids = {}, keys = {}, nowText = num(now) }
+end
+
+-- The batch's key of one queue's sorted set, built once per batch.
+local function batchKey(prefix, batch, queue, kind)
+  local name = kind .. ':' .. queue
+  local key = batch.keys[name]
+  if not key then
+    key = queueKey(prefix, queue, kind)
+    batch.keys[name] = key
+  end
+  return key
+end
+
+-- True when none of `mkeys` exists yet, checked in one call (per slice).
+local function noneExist(mkeys)
+  return callSliced('EXISTS', mkeys) == 0
+end
+
+-- Writes message `mkey` (prefix .. 'm:' .. id)'s hash, ready or scheduled,
+-- and returns the sorted set it belongs in and its rank there.
+local function writeMessage(prefix, now, nowText, mkey, queue, priority, etaMs, body)
+  local score = num(priority * PRIORITY_SPAN + nextSeq(prefix))
+  -- No priority field (the score holds it) and no delivery count (take.lua
+  -- starts it): every field less is time saved on the hottest write.
+  if etaMs > now then
+    redis.call('HSET', mkey, 'q', queue, 's', score, 'b', body, 'st', 's', 'e', nowText)
+    return 'scheduled', num(etaMs)
+  end
+  redis.call('HSET', mkey, 'q', queue, 's', score, 'b', body, 'st', 'r', 'e', nowText)
+  return 'ready', score
+end
+
+-- Wakes one blocked worker of the queue and registers the queue. One whose
+-- marker was still set has been registered since that marker was set, so
+-- only a new marker needs SADD.
+local function announce(prefix, queue)
+  if mark(prefix, queue) == 1 then
+    redis.call('SADD', prefix .. 'queues', queue)
+  end
+end
+
+-- Adds one message with no batch bookkeeping (the tables a batch needs cost
+-- more than they save for one message). An id already in the broker is left
 -- alone (not a second copy), which also makes a resent enqueue harmless after
 -- a connection drop. Returns 1 when added, 0 when the id was there.
--- `touched` (queue -> true) remembers the queues to announce with announce().
-local function enqueueOne(prefix, now, id, queue, priority, etaMs, body, touched)
-  local mkey = prefix .. 'm:' .. id
+local function enqueueOne(prefix, now, mkey, id, queue, priority, etaMs, body)
   if redis.call('EXISTS', mkey) == 1 then
     return 0
   end
-  local score = num(priority * PRIORITY_SPAN + nextSeq(prefix))
-  -- No priority field (the score holds it) and no delivery count (take.lua's
-  -- HINCRBY starts it): every field less is time saved on the hottest write.
-  if etaMs > now then
-    redis.call('HSET', mkey, 'q', queue, 's', score, 'b', body, 'st', 's', 'e', num(now))
-    redis.call('ZADD', queueKey(prefix, queue, 'scheduled'), num(etaMs), id)
-  else
-    redis.call('HSET', mkey, 'q', queue, 's', score, 'b', body, 'st', 'r', 'e', num(now))
-    redis.call('ZADD', queueKey(prefix, queue, 'ready'), score, id)
-  end
-  touched[queue] = true
+  local kind, rank = writeMessage(prefix, now, num(now), mkey, queue, priority, etaMs, body)
+  redis.call('ZADD', queueKey(prefix, queue, kind), rank, id)
+  announce(prefix, queue)
   return 1
 end
 
--- Registers the queues and wakes one blocked worker of each; for a scheduled
--- message too, so a blocked worker shortens its wait to the new eta.
-local function announce(prefix, touched)
-  for queue in pairs(touched) do
-    mark(prefix, queue)
-    redis.call('SADD', prefix .. 'queues', queue)
+-- Adds one message to `batch`; its sorted-set entry is written by flushBatch.
+-- An id already in the broker, or earlier in the batch, is left alone.
+-- `fresh`: noneExist already vouched for the key. Returns 1 when added, 0 when
+-- the id was there.
+local function batchOne(prefix, now, mkey, id, queue, priority, etaMs, body, batch, fresh)
+  if batch.ids[id] or (not fresh and redis.call('EXISTS', mkey) == 1) then
+    return 0
+  end
+  batch.ids[id] = true
+  local kind, rank = writeMessage(prefix, now, batch.nowText, mkey, queue, priority, etaMs, body)
+  local key = batchKey(prefix, batch, queue, kind)
+  local zadd = batch.zadds[key]
+  if not zadd then
+    zadd = {}
+    batch.zadds[key] = zadd
+  end
+  zadd[#zadd + 1] = rank
+  zadd[#zadd + 1] = id
+  batch.queues[queue] = true
+  return 1
+end
+
+-- Writes the batch's sorted-set entries, then announces its queues (for a
+-- scheduled message too, so a blocked worker shortens its wait to the new eta).
+local function flushBatch(prefix, batch)
+  for key, zadd in pairs(batch.zadds) do
+    callSliced('ZADD', zadd, key)
+  end
+  for queue in pairs(batch.queues) do
+    announce(prefix, queue)
   end
 end

@@ -37,22 +37,29 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
     local leased = queueKey(prefix, queue, 'leased')
     local want = max - taken
     local popped = redis.call('ZPOPMIN', ready, want)
+    -- Two calls per message, the lease deadlines in one ZADD for all (every
+    -- redis.call costs about as much as the work it does).
+    local leases = {}
     for i = 1, #popped, 2 do
       local id = popped[i]
       local mkey = prefix .. 'm:' .. id
-      local body = redis.call('HGET', mkey, 'b')
-      if body then
+      local f = redis.call('HMGET', mkey, 'b', 'n')
+      if f[1] then
         taken = taken + 1
         local token = tokenBase .. taken
-        local n = redis.call('HINCRBY', mkey, 'n', 1)
-        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline)
-        redis.call('ZADD', leased, deadline, id)
+        local n = (tonumber(f[2]) or 0) + 1
+        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline, 'n', n)
+        leases[#leases + 1] = deadline
+        leases[#leases + 1] = id
         out[#out + 1] = id
         out[#out + 1] = queue
-        out[#out + 1] = body
+        out[#out + 1] = f[1]
         out[#out + 1] = token
         out[#out + 1] = n
       end
+    end
+    if #leases > 0 then
+      callSliced('ZADD', leases, leased)
     end
     -- More left than we took: pass the wake-up on to the next idle worker.
     if #popped == want * 2 and redis.call('EXISTS', ready) == 1 then
