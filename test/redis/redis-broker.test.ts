@@ -121,6 +121,16 @@ describe('redis broker', () => {
     expect((await broker.stats(['default']))[0]).toMatchObject({ ready: 0, leased: 0 });
   });
 
+  it('keeps a lease whose deadline is beyond exact integers (no wrap to a past deadline)', async () => {
+    const { broker } = await open();
+    const e = envelope();
+    await broker.enqueue([e]);
+    const [held] = await broker.reserve(request('w1', 1, { leaseMs: 1e19 }));
+    expect(held?.id).toBe(e.id);
+    expect(await broker.reserve(request('w2'))).toEqual([]);
+    expect((await broker.finish(held!.lease, success(e.id))).accepted).toBe(true);
+  });
+
   it('batches finishes made together into one script call, each fenced on its own', async () => {
     const { broker } = await open();
     await broker.enqueue(Array.from({ length: 10 }, () => envelope()));

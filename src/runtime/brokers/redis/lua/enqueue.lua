@@ -5,7 +5,8 @@
   ARGV[2]  encoded batch of events to append after the messages ('' = none)
   ARGV[3]  event stream cap (entries kept, approximately)
   ARGV[4..] groups of 5: id, queue, priority (0-9), eta ms (0 = now), body
-  Returns: how many were added (an id already in the broker is skipped).
+  Returns: how many were added (an id already in the broker is skipped; one
+  given twice in the call is added once).
 ]]
 --@include common
 --@include enqueue-one

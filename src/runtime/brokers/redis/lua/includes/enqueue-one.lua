@@ -53,9 +53,10 @@ local function writeMessage(prefix, now, nowText, mkey, queue, priority, etaMs, 
   return 'ready', score
 end
 
--- Wakes one blocked worker of the queue and registers the queue. One whose
--- marker was still set has been registered since that marker was set, so
--- only a new marker needs SADD.
+-- Wakes one blocked worker of the queue and registers the queue. A single
+-- send skips the SADD while the marker was still set: the queue was
+-- registered when that marker was set (only a key deleted by hand, or evicted
+-- under a policy tq warns about, breaks that; the next marker set mends it).
 local function announce(prefix, queue)
   if mark(prefix, queue) == 1 then
     redis.call('SADD', prefix .. 'queues', queue)
@@ -98,13 +99,19 @@ local function batchOne(prefix, now, mkey, id, queue, priority, etaMs, body, bat
   return 1
 end
 
--- Writes the batch's sorted-set entries, then announces its queues (for a
--- scheduled message too, so a blocked worker shortens its wait to the new eta).
+-- Writes the batch's sorted-set entries, then wakes one blocked worker of
+-- each queue (for a scheduled message too, so a blocked worker shortens its
+-- wait to the new eta) and registers the queues, in one SADD for the batch.
 local function flushBatch(prefix, batch)
   for key, zadd in pairs(batch.zadds) do
     callSliced('ZADD', zadd, key)
   end
+  local queues = {}
   for queue in pairs(batch.queues) do
-    announce(prefix, queue)
+    mark(prefix, queue)
+    queues[#queues + 1] = queue
+  end
+  if #queues > 0 then
+    callSliced('SADD', queues, prefix .. 'queues')
   end
 end
