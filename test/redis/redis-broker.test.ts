@@ -90,7 +90,10 @@ describe('redis broker', () => {
     const [r] = await broker.reserve(request('w'));
     expect((await broker.finish(r!.lease, success(e.id))).accepted).toBe(true);
     const keys = (await admin.keys(`${keyPrefix}*`)).map((k) => k.slice(keyPrefix.length)).sort();
-    expect(keys).toEqual(['q:default:marker', 'queues', `r:${e.id}`, 'seq'].sort());
+    // The leased set stays, holding only its anchor (a member that keeps it a skiplist).
+    expect(keys).toEqual(['q:default:leased', 'q:default:marker', 'queues', `r:${e.id}`, 'seq'].sort());
+    expect(await admin.zrange(`${keyPrefix}q:default:leased`, 0, -1, 'WITHSCORES')).toEqual([expect.stringMatching(/^~ anchor/), 'inf']);
+    expect(await admin.object('ENCODING', `${keyPrefix}q:default:leased`)).toBe('skiplist');
     const ttl = await admin.pttl(`${keyPrefix}r:${e.id}`);
     expect(ttl).toBeGreaterThan(4_000);
     expect(ttl).toBeLessThanOrEqual(5_000);

@@ -31,7 +31,7 @@ for _, queue in ipairs(queues) do
   out[#out + 1] = queue
   out[#out + 1] = redis.call('ZCARD', ready)
   out[#out + 1] = redis.call('ZCARD', queueKey(prefix, queue, 'scheduled'))
-  out[#out + 1] = redis.call('ZCARD', queueKey(prefix, queue, 'leased'))
+  out[#out + 1] = redis.call('ZCOUNT', queueKey(prefix, queue, 'leased'), '-inf', '(inf') -- not LEASED_ANCHOR
   out[#out + 1] = redis.call('LLEN', queueKey(prefix, queue, 'dead'))
   out[#out + 1] = oldest < 0 and -1 or math.max(0, now - oldest)
 end

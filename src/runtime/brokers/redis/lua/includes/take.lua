@@ -39,7 +39,8 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
     local popped = redis.call('ZPOPMIN', ready, want)
     -- Two calls per message, the lease deadlines in one ZADD for all (every
     -- redis.call costs about as much as the work it does).
-    local leases = {}
+    -- The anchor goes first: a new key is made a skiplist by its first member.
+    local leases = { 'inf', LEASED_ANCHOR }
     for i = 1, #popped, 2 do
       local id = popped[i]
       local mkey = prefix .. 'm:' .. id
@@ -58,7 +59,7 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
         out[#out + 1] = n
       end
     end
-    if #leases > 0 then
+    if #leases > 2 then
       callSliced('ZADD', leases, leased)
     end
     -- More left than we took: pass the wake-up on to the next idle worker.
@@ -77,7 +78,7 @@ local function nextWake(prefix, queues, now)
   for _, queue in ipairs(queues) do
     for _, kind in ipairs({ 'scheduled', 'leased' }) do
       local first = redis.call('ZRANGE', queueKey(prefix, queue, kind), 0, 0, 'WITHSCORES')
-      if first[2] then
+      if first[2] and first[1] ~= LEASED_ANCHOR then
         local wait = math.max(0, tonumber(first[2]) - now)
         if best < 0 or wait < best then
           best = wait
