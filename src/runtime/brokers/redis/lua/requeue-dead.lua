@@ -45,8 +45,7 @@ for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
       -- A body that is not JSON (garbage, or cut for size) could never run: it stays a dead letter.
       if okBody and type(body) == 'table' then
         redis.call('LREM', dead, 1, entry)
-        local priority = (type(body.priority) == 'number' and body.priority >= 0 and body.priority <= 9) and body.priority or 4
-        added = added + batchOne(prefix, now, prefix .. 'm:' .. letter.id, letter.id, queue, priority, 0, letter.body, batch, false)
+        added = added + batchOne(prefix, now, prefix .. 'm:' .. letter.id, letter.id, queue, priorityOf(body), 0, letter.body, batch, false)
       end
     end
   end

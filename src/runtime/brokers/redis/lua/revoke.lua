@@ -18,8 +18,10 @@ for i = 6, #ARGV do
   redis.call('ZADD', revoked, num(now + tonumber(ARGV[2])), id)
   local mkey = prefix .. 'm:' .. id
   local m = redis.call('HMGET', mkey, 'st', 'q', 'b')
-  if m[1] == 'r' or m[1] == 's' then
-    redis.call('ZREM', queueKey(prefix, m[2], m[1] == 'r' and 'ready' or 'scheduled'), id)
+  -- Ready: 'st' absent (or 'r', as older versions and a requeue write it).
+  local ready = m[3] and (not m[1] or m[1] == 'r')
+  if ready or m[1] == 's' then
+    redis.call('ZREM', queueKey(prefix, m[2], ready and 'ready' or 'scheduled'), id)
     redis.call('DEL', mkey)
     local ok, parsed = pcall(cjson.decode, m[3])
     local task = (ok and type(parsed) == 'table' and type(parsed.task) == 'string') and parsed.task or ''

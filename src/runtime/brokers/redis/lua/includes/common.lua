@@ -5,9 +5,10 @@
 -- scripts fit for a single Redis (or a primary with replicas), not for Cluster.
 --
 -- Key layout (see the README for the full list):
---   {p}m:{id}             hash: the message (q queue, s ready score, which
---                         holds the priority, b body, st r|s|l, e enqueued ms,
---                         n deliveries (absent until the first),
+--   {p}m:{id}             hash: the message (q queue, b body, e enqueued ms,
+--                         st s|l or absent (ready), s ready score, which holds
+--                         the priority (absent while ready: the ready set has
+--                         it), n deliveries (absent until the first),
 --                         h holder, t token, a leased-at ms, d lease deadline ms)
 --   {p}q:{queue}:ready     zset: score = priority * 2^48 + seq (0 first, FIFO)
 --   {p}q:{queue}:scheduled zset: score = eta ms
@@ -86,6 +87,33 @@ local function currentLease(mkey, token)
     return f[3]
   end
   return nil
+end
+
+-- A decoded message body's priority, 0-9; 4 (the default) when it has none.
+local function priorityOf(body)
+  local p = type(body) == 'table' and body.priority
+  if type(p) ~= 'number' or p < 0 or p > 9 then
+    return 4
+  end
+  return math.floor(p)
+end
+
+-- The ready score a message goes back to ready with: its 's' field, which
+-- every scheduled or leased message has. Should a message lack it (leased by
+-- an older tq, during a rolling upgrade, which copied no score in), a new
+-- one from its body's priority, so the message is never dropped. nil when
+-- the message is gone.
+local function readyScore(prefix, mkey)
+  local score = redis.call('HGET', mkey, 's')
+  if score then
+    return score
+  end
+  local body = redis.call('HGET', mkey, 'b')
+  if not body then
+    return nil
+  end
+  local ok, decoded = pcall(cjson.decode, body)
+  return num(priorityOf(ok and decoded) * PRIORITY_SPAN + redis.call('INCR', prefix .. 'seq'))
 end
 
 -- Stores a result record with its TTL; a final one also wakes waitForResult.

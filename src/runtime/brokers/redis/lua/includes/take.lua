@@ -10,7 +10,7 @@ local function promote(prefix, queue, now)
       local ready = queueKey(prefix, queue, 'ready')
       for _, id in ipairs(due) do
         local mkey = prefix .. 'm:' .. id
-        local score = redis.call('HGET', mkey, 's')
+        local score = readyScore(prefix, mkey)
         if score then
           redis.call('HSET', mkey, 'st', 'r')
           redis.call('HDEL', mkey, 'h', 't', 'a', 'd')
@@ -49,7 +49,8 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
         taken = taken + 1
         local token = tokenBase .. taken
         local n = (tonumber(f[2]) or 0) + 1
-        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline, 'n', n)
+        -- 's' keeps its place in the ready order, for release and lapsed leases.
+        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline, 'n', n, 's', popped[i + 1])
         leases[#leases + 1] = deadline
         leases[#leases + 1] = id
         out[#out + 1] = id
