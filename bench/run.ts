@@ -17,6 +17,8 @@ if (!only || only === 'events') {
   await benchEventsOnRedis();
 }
 if (!only || only === 'tui') await benchTui();
+// Not in the default run: it needs valgrind and takes minutes.
+if (only === 'redis-cost') await (await import('./redis-cost.js')).benchRedisCost();
 if ((!only || only === 'redis') && existsSync(new URL('./redis.ts', import.meta.url))) {
   const { benchRedis } = (await import('./redis.js')) as { benchRedis: () => Promise<void> };
   await benchRedis();
