@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { BODY_PREVIEW_CHARS } from '../../src/runtime/brokers/broker.js';
 import type { WorkerHeartbeat } from '../../src/runtime/cluster.js';
 import { harnesses } from './brokers.js';
 import { useHarness } from './harness.js';
@@ -165,6 +166,19 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     expect(again?.id).toBe(e.id);
   });
 
+  it('lists a delayed message with a preview of a long body and the whole of a short one', async () => {
+    const broker = await open();
+    const id = randomUUID();
+    const body = JSON.stringify({ id, task: 'noop', args: ['ü€'.repeat(20_000)], kwargs: {}, queue: 'default', priority: 4, eta: null, expires: null, retries: 0, rootId: id, parentId: null, headers: {} });
+    const [long, short] = [envelope({ id, body, etaMs: Date.now() + 60_000 }), envelope({ etaMs: Date.now() + 120_000 })];
+    await broker.enqueue([long, short]);
+    const shown = body.slice(0, BODY_PREVIEW_CHARS);
+    expect((await broker.listScheduled(10)).map((s) => s.body)).toEqual([
+      `${shown}… (${Buffer.byteLength(body) - Buffer.byteLength(shown)} more bytes)`,
+      short.body,
+    ]);
+  });
+
   it('keeps a large dead letter whole, so requeueing it runs the same message', async () => {
     const broker = await open();
     const id = randomUUID();
@@ -172,7 +186,9 @@ describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => 
     await broker.enqueue([envelope({ id, body })]);
     const [r] = await broker.reserve(request('w'));
     await broker.deadLetter(r!.lease, 'failed for good', null);
-    expect((await broker.listDead(10))[0]!.body).toMatch(/more chars\)$/); // a listing shows a preview
+    // A listing shows a preview: the first characters and how many bytes it leaves out.
+    const shown = body.slice(0, BODY_PREVIEW_CHARS);
+    expect((await broker.listDead(10))[0]!.body).toBe(`${shown}… (${Buffer.byteLength(body) - Buffer.byteLength(shown)} more bytes)`);
     expect(await broker.requeueDead([id])).toBe(1);
     const [again] = await broker.reserve(request('w'));
     expect(again?.body).toBe(body);

@@ -6,6 +6,7 @@ import { openBroker } from '../../src/runtime/brokers/index.js';
 import { checkEvictionPolicy } from '../../src/runtime/brokers/redis/index.js';
 import { ENQUEUE_CHUNK } from '../../src/runtime/brokers/redis/redis-broker.js';
 import { luaSource } from '../../src/runtime/brokers/redis/scripts.js';
+import { BODY_PREVIEW_BYTES } from '../../src/runtime/brokers/broker.js';
 import { envelope, request, success } from '../contract/fixtures.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
 import { waitFor } from '../support/wait.js';
@@ -150,6 +151,24 @@ describe('redis broker', () => {
     await waitFor(async () => ((await broker.getResult(a!.id))?.state === 'PENDING' ? true : null), 'the short lease to lapse');
     const back = await broker.reserve(request('new-worker', 3));
     expect(back.map((r) => r.id)).toEqual([released.id, lapsing.id, later.id]);
+  });
+
+  it('sends listings only a preview of each long body, not the body', async () => {
+    const { broker, keyPrefix } = await open();
+    const big = (etaMs: number | null) => {
+      const e = envelope({ etaMs });
+      return { ...e, body: JSON.stringify({ ...JSON.parse(e.body), args: ['x'.repeat(200_000)] }) };
+    };
+    const [delayed, failing] = [big(Date.now() + 60_000), big(null)];
+    await broker.enqueue([delayed, failing]);
+    const [r] = await broker.reserve(request('w'));
+    await broker.deadLetter(r!.lease, 'failed', null);
+    const scheduled = (await admin.eval(luaSource('list-scheduled'), 0, keyPrefix, 10, BODY_PREVIEW_BYTES)) as string[];
+    const dead = (await admin.eval(luaSource('list-dead'), 0, keyPrefix, 10, BODY_PREVIEW_BYTES)) as string[];
+    expect(scheduled[3]).toHaveLength(BODY_PREVIEW_BYTES);
+    expect(scheduled[4]).toBe(Buffer.byteLength(delayed.body));
+    expect(JSON.parse(dead[0]!)).toMatchObject({ id: failing.id, body: failing.body.slice(0, BODY_PREVIEW_BYTES), bodyBytes: Buffer.byteLength(failing.body) });
+    expect((await broker.listDead(10))[0]!.body).toMatch(/^\{.*… \(\d+ more bytes\)$/s);
   });
 
   it('batches finishes made together into one script call, each fenced on its own', async () => {

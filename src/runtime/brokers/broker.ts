@@ -242,3 +242,23 @@ export interface BrokerOptions {
 
 /** Listings (scheduled, dead letters) show bodies cut to this many characters. */
 export const BODY_PREVIEW_CHARS = 1000;
+/**
+ * How much of a body Redis sends for a listing: enough bytes for
+ * BODY_PREVIEW_CHARS characters of any text (a UTF-16 unit takes at most 3
+ * UTF-8 bytes), so a listing never pulls whole bodies (up to maxMessageBytes
+ * each, for up to 100 messages per queue) out of Redis.
+ */
+export const BODY_PREVIEW_BYTES = 4 * BODY_PREVIEW_CHARS;
+
+/**
+ * A listing's view of a message body: whole when short, else its first
+ * BODY_PREVIEW_CHARS characters and how many bytes were left out. `totalBytes`
+ * is the whole body's size when `text` is only its first bytes (as Redis sends
+ * it); the characters shown are then always whole ones.
+ */
+export function bodyPreview(text: string, totalBytes?: number): string {
+  if (totalBytes === undefined && text.length <= BODY_PREVIEW_CHARS) return text;
+  const shown = text.slice(0, BODY_PREVIEW_CHARS);
+  const left = (totalBytes ?? Buffer.byteLength(text)) - Buffer.byteLength(shown);
+  return left > 0 ? `${shown}… (${left} more bytes)` : shown;
+}

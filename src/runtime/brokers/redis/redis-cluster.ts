@@ -1,8 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { EVENT_STREAM_CAP } from '../../cluster.js';
-import { truncate } from '../../message.js';
-import { BODY_PREVIEW_CHARS, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
+import { BODY_PREVIEW_BYTES, bodyPreview, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
 import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
@@ -124,11 +123,12 @@ export class RedisCluster implements ClusterVerbs {
   }
 
   async listScheduled(max: number): Promise<ScheduledMessage[]> {
-    const flat = await this.scripts['list-scheduled']([this.prefix, max]);
+    const flat = await this.scripts['list-scheduled']([this.prefix, max, BODY_PREVIEW_BYTES]);
     const all: (ScheduledMessage & { etaMs: number })[] = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
+    for (let i = 0; i + 4 < flat.length; i += 5) {
       const etaMs = Number(flat[i + 2]);
-      all.push({ id: String(flat[i]), queue: String(flat[i + 1]), eta: new Date(etaMs).toISOString(), body: truncate(String(flat[i + 3]), BODY_PREVIEW_CHARS), etaMs });
+      const body = bodyPreview(String(flat[i + 3]), Number(flat[i + 4]));
+      all.push({ id: String(flat[i]), queue: String(flat[i + 1]), eta: new Date(etaMs).toISOString(), body, etaMs });
     }
     return all
       .sort((a, b) => a.etaMs - b.etaMs)
@@ -137,11 +137,11 @@ export class RedisCluster implements ClusterVerbs {
   }
 
   async listDead(max: number): Promise<DeadLetter[]> {
-    const entries = (await this.scripts['list-dead']([this.prefix, max])).map((e) => JSON.parse(e) as StoredDead);
+    const entries = (await this.scripts['list-dead']([this.prefix, max, BODY_PREVIEW_BYTES])).map((e) => JSON.parse(e) as StoredDead);
     return entries
       .sort((a, b) => b.deadAt - a.deadAt)
       .slice(0, max)
-      .map((d) => ({ id: d.id, queue: d.queue, reason: d.reason, body: truncate(d.body, BODY_PREVIEW_CHARS), deadAt: new Date(d.deadAt).toISOString() }));
+      .map((d) => ({ id: d.id, queue: d.queue, reason: d.reason, body: bodyPreview(d.body, d.bodyBytes), deadAt: new Date(d.deadAt).toISOString() }));
   }
 
   async requeueDead(ids?: readonly string[]): Promise<number> {
@@ -161,4 +161,6 @@ interface StoredDead {
   reason: string;
   body: string;
   deadAt: number;
+  /** The whole body's size, when list-dead.lua sent only its first bytes. */
+  bodyBytes?: number;
 }

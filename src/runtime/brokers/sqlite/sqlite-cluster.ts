@@ -2,8 +2,8 @@ import type Database from 'better-sqlite3';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { EVENT_STREAM_CAP } from '../../cluster.js';
 import type { ResultRecord } from '../../states.js';
-import { BODY_PREVIEW_CHARS, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
-import { isJsonObject, peekMessage, truncate } from '../../message.js';
+import { bodyPreview, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
+import { isJsonObject, peekMessage } from '../../message.js';
 import type { ChangeWaiter } from './change-waiter.js';
 import { CONTROL_KEEP_MS, HEARTBEAT_KEEP_MS } from './schema.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
@@ -161,13 +161,13 @@ export class SqliteCluster implements ClusterVerbs {
 
   async listScheduled(max: number): Promise<ScheduledMessage[]> {
     return (this.q.scheduled.all(max) as { id: string; queue: string; available_at: number; body: string }[]).map((r) => ({
-      id: r.id, queue: r.queue, eta: new Date(r.available_at).toISOString(), body: truncate(r.body, BODY_PREVIEW_CHARS),
+      id: r.id, queue: r.queue, eta: new Date(r.available_at).toISOString(), body: bodyPreview(r.body),
     }));
   }
 
   async listDead(max: number): Promise<DeadLetter[]> {
     return (this.q.dead.all(max) as { id: string; queue: string; reason: string; body: string; dead_at: number }[]).map((r) => ({
-      id: r.id, queue: r.queue, reason: r.reason, body: truncate(r.body, BODY_PREVIEW_CHARS), deadAt: new Date(r.dead_at).toISOString(),
+      id: r.id, queue: r.queue, reason: r.reason, body: bodyPreview(r.body), deadAt: new Date(r.dead_at).toISOString(),
     }));
   }
 

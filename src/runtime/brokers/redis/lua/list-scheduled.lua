@@ -1,12 +1,13 @@
 --[[ list-scheduled: the delayed messages of every queue, soonest first.
   KEYS: none (keys derive from the prefix; see includes/common.lua)
-  ARGV[1] prefix   ARGV[2] max
-  Returns: groups of 4 (id, queue, eta ms, body), at most max per queue,
-  unsorted across queues (the caller merges them).
+  ARGV[1] prefix   ARGV[2] max   ARGV[3] preview bytes
+  Returns: groups of 5 (id, queue, eta ms, body, body bytes), at most max per
+  queue, unsorted across queues (the caller merges them). A body is sent only
+  up to preview bytes (a listing shows a preview); body bytes is its whole size.
 ]]
 --@include common
 
-local prefix, max = ARGV[1], tonumber(ARGV[2])
+local prefix, max, previewBytes = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local out = {}
 for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
   local due = redis.call('ZRANGE', queueKey(prefix, queue, 'scheduled'), 0, max - 1, 'WITHSCORES')
@@ -16,7 +17,8 @@ for _, queue in ipairs(redis.call('SMEMBERS', prefix .. 'queues')) do
       out[#out + 1] = due[i]
       out[#out + 1] = queue
       out[#out + 1] = due[i + 1]
-      out[#out + 1] = body
+      out[#out + 1] = string.sub(body, 1, previewBytes)
+      out[#out + 1] = #body
     end
   end
 end
