@@ -240,6 +240,9 @@ export interface BrokerOptions {
   maxMessageBytes?: number;
 }
 
+/** Dead letters a broker keeps, older ones dropped first: per queue on Redis, in all on SQLite. */
+export const DEAD_LETTER_CAP = 10_000;
+
 /** Listings (scheduled, dead letters) show bodies cut to this many characters. */
 export const BODY_PREVIEW_CHARS = 1000;
 /**

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES, maskUrl } from '../../config.js';
 import { TqError } from '../../errors.js';
 import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
-import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
+import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type Reservation, type ReserveRequest } from '../broker.js';
 import { fenced } from './codes.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
@@ -24,8 +24,6 @@ import { bindScripts, type Arg, type Scripts } from './scripts.js';
  * marker) stay small beside 100 messages.
  */
 export const ENQUEUE_CHUNK = 100;
-/** Dead letters kept per queue; older ones are dropped first. */
-export const DEAD_LETTER_CAP = 10_000;
 /** Longest single blocking wait, so an idle reserve re-checks now and then whatever happens. */
 const MAX_BLOCK_MS = 60_000;
 

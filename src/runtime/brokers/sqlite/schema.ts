@@ -83,8 +83,6 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 `;
 
-/** Dead letters kept at most; older ones are dropped first. */
-export const DEAD_LETTER_CAP = 10_000;
 /** Control requests and replies kept at most this long. */
 export const CONTROL_KEEP_MS = 10 * 60_000;
 /** Heartbeats of workers gone this long are forgotten. */

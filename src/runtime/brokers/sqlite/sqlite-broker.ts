@@ -6,13 +6,13 @@ import { newLeaseToken } from '../../ids.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
 import { deadLetterBody, truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
-import type { Broker, BrokerOptions, FinishOutcome, Lease, QueueStats, Reservation, ReserveRequest } from '../broker.js';
+import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type Reservation, type ReserveRequest } from '../broker.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { openError, sqlitePath } from './open.js';
 import { pendingRecord, type MessageRow } from './pending-record.js';
-import { DEAD_LETTER_CAP, SCHEMA } from './schema.js';
+import { SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** Longest idle sleep while the database directory is watched (a net under missed events). */
