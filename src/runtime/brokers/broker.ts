@@ -261,7 +261,11 @@ export const BODY_PREVIEW_BYTES = 4 * BODY_PREVIEW_CHARS;
  */
 export function bodyPreview(text: string, totalBytes?: number): string {
   if (totalBytes === undefined && text.length <= BODY_PREVIEW_CHARS) return text;
-  const shown = text.slice(0, BODY_PREVIEW_CHARS);
+  // Never end on the first half of a character that takes two UTF-16 units (an emoji, say).
+  const end = isHighSurrogate(text.charCodeAt(BODY_PREVIEW_CHARS - 1)) ? BODY_PREVIEW_CHARS - 1 : BODY_PREVIEW_CHARS;
+  const shown = text.slice(0, end);
   const left = (totalBytes ?? Buffer.byteLength(text)) - Buffer.byteLength(shown);
   return left > 0 ? `${shown}… (${left} more bytes)` : shown;
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;

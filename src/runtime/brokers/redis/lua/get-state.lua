@@ -13,7 +13,7 @@ if record then
   return { 'result', record }
 end
 local m = redis.call('HMGET', prefix .. 'm:' .. id, 'st', 'q', 'h', 'a', 'e', 'd', 'b')
-if not m[7] then -- every message has a body; 'st' is absent while it is ready
+if not m[7] then -- every message has a body; 'st' may be absent (a ready one)
   return {}
 end
 local now = nowMs()

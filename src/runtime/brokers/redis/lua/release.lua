@@ -17,7 +17,7 @@ for i = 2, #ARGV, 2 do
     redis.call('ZREM', queueKey(prefix, queue, 'leased'), id)
     redis.call('HDEL', mkey, 'h', 't', 'a', 'd')
     redis.call('HSET', mkey, 'st', 'r')
-    redis.call('ZADD', queueKey(prefix, queue, 'ready'), readyScore(prefix, mkey), id)
+    redis.call('ZADD', queueKey(prefix, queue, 'ready'), redis.call('HGET', mkey, 's'), id)
     mark(prefix, queue)
     released = released + 1
   end

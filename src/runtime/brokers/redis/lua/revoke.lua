@@ -18,7 +18,7 @@ for i = 6, #ARGV do
   redis.call('ZADD', revoked, num(now + tonumber(ARGV[2])), id)
   local mkey = prefix .. 'm:' .. id
   local m = redis.call('HMGET', mkey, 'st', 'q', 'b')
-  -- Ready: 'st' absent (or 'r', as older versions and a requeue write it).
+  -- Ready: 'st' absent (as an enqueue leaves it) or 'r' (as release, retry and promotion set it).
   local ready = m[3] and (not m[1] or m[1] == 'r')
   if ready or m[1] == 's' then
     redis.call('ZREM', queueKey(prefix, m[2], ready and 'ready' or 'scheduled'), id)

@@ -6,10 +6,10 @@
 --
 -- Key layout (see the README for the full list):
 --   {p}m:{id}             hash: the message (q queue, b body, e enqueued ms,
---                         st s|l or absent (ready), s ready score, which holds
---                         the priority (absent while ready: the ready set has
---                         it), n deliveries (absent until the first),
---                         h holder, t token, a leased-at ms, d lease deadline ms)
+--                         s ready score, which holds the priority, st state:
+--                         s|l, or r or absent when ready, n deliveries (absent
+--                         until the first), h holder, t token, a leased-at ms,
+--                         d lease deadline ms)
 --   {p}q:{queue}:ready     zset: score = priority * 2^48 + seq (0 first, FIFO)
 --   {p}q:{queue}:scheduled zset: score = eta ms
 --   {p}q:{queue}:leased    zset: score = lease deadline ms (+ LEASED_ANCHOR at +inf)
@@ -96,24 +96,6 @@ local function priorityOf(body)
     return 4
   end
   return math.floor(p)
-end
-
--- The ready score a message goes back to ready with: its 's' field, which
--- every scheduled or leased message has. Should a message lack it (leased by
--- an older tq, during a rolling upgrade, which copied no score in), a new
--- one from its body's priority, so the message is never dropped. nil when
--- the message is gone.
-local function readyScore(prefix, mkey)
-  local score = redis.call('HGET', mkey, 's')
-  if score then
-    return score
-  end
-  local body = redis.call('HGET', mkey, 'b')
-  if not body then
-    return nil
-  end
-  local ok, decoded = pcall(cjson.decode, body)
-  return num(priorityOf(ok and decoded) * PRIORITY_SPAN + redis.call('INCR', prefix .. 'seq'))
 end
 
 -- Stores a result record with its TTL; a final one also wakes waitForResult.

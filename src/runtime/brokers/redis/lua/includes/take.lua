@@ -10,7 +10,7 @@ local function promote(prefix, queue, now)
       local ready = queueKey(prefix, queue, 'ready')
       for _, id in ipairs(due) do
         local mkey = prefix .. 'm:' .. id
-        local score = readyScore(prefix, mkey)
+        local score = redis.call('HGET', mkey, 's')
         if score then
           redis.call('HSET', mkey, 'st', 'r')
           redis.call('HDEL', mkey, 'h', 't', 'a', 'd')
@@ -39,7 +39,7 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
     local popped = redis.call('ZPOPMIN', ready, want)
     -- Two calls per message, the lease deadlines in one ZADD for all (every
     -- redis.call costs about as much as the work it does).
-    -- The anchor goes first: a new key is made a skiplist by its first member.
+    -- The anchor first: Redis picks a new key's form by its first member.
     local leases = { 'inf', LEASED_ANCHOR }
     for i = 1, #popped, 2 do
       local id = popped[i]
@@ -49,8 +49,7 @@ local function take(prefix, queues, holder, leaseMs, max, tokenBase, now, out)
         taken = taken + 1
         local token = tokenBase .. taken
         local n = (tonumber(f[2]) or 0) + 1
-        -- 's' keeps its place in the ready order, for release and lapsed leases.
-        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline, 'n', n, 's', popped[i + 1])
+        redis.call('HSET', mkey, 'st', 'l', 'h', holder, 't', token, 'a', at, 'd', deadline, 'n', n)
         leases[#leases + 1] = deadline
         leases[#leases + 1] = id
         out[#out + 1] = id
