@@ -35,4 +35,28 @@ describe('redis faults: the server', () => {
     expect(resumedAfter).toBeLessThan(5_000);
     expect(worker.output()).not.toMatch(/exited|fatal/i);
   }, 120_000);
+
+  it('lets a worker stop while redis-server is down for good; the tasks it held run elsewhere once Redis is back', async () => {
+    const rig = await rigs.start({ appendonly: true });
+    const ids = await rig.send([0, 1, 2, 3], 30_000);
+    const worker = await rig.startWorker('w1', { leaseMs: 2_000, concurrency: 4 });
+    const leased = async () => (await rig.client.broker.stats([rig.queue]))[0]?.leased ?? 0;
+    await waitFor(async () => (await leased()) === 4, 'w1 to hold all 4 tasks');
+    await rig.server.kill9();
+    // Warm, then cold: its broker calls wait for a reconnect that never comes, so each stop step is bounded.
+    worker.signal('SIGTERM');
+    await worker.waitForOutput(/warm shutdown/);
+    worker.signal('SIGTERM');
+    const stoppedAt = Date.now();
+    let exited = false;
+    void worker.exited.then(() => (exited = true));
+    await waitFor(() => exited, 'w1 to exit with its Redis gone', 30_000);
+    console.log(`[faults] worker with redis-server gone: exited ${Date.now() - stoppedAt} ms after its second SIGTERM`);
+    await rig.server.restart();
+    await rig.startWorker('w2', { leaseMs: 2_000, concurrency: 4 });
+    await waitFor(async () => {
+      const records = await Promise.all(ids.map((id) => rig.client.broker.getResult(id)));
+      return records.every((r) => r?.state === 'STARTED' && r.worker === 'w2');
+    }, 'w2 to take over every task w1 held', 30_000);
+  }, 90_000);
 });

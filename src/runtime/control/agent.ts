@@ -5,6 +5,8 @@ import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
 import { isoNow as now } from '../iso-time.js';
 import { summarize } from '../worker/records.js';
+import { STOP_BROKER_WAIT_MS } from '../worker/worker.js';
+import { within } from '../within.js';
 import { EventBatcher } from './event-batcher.js';
 import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
 import { answer } from './responder.js';
@@ -53,9 +55,11 @@ export class ClusterAgent {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.stopped.abort();
-    await this.controlLoop;
+    // Bounded: a broker gone for good must not keep the worker from exiting;
+    // without the goodbye, the missed heartbeats show it offline soon anyway.
+    await within(this.controlLoop, STOP_BROKER_WAIT_MS);
     this.emit({ type: 'worker-offline', hostname: this.o.hostname, at: now() });
-    await Promise.all([this.beat('offline'), this.events.flush()]);
+    await within(Promise.all([this.beat('offline'), this.events.flush()]), STOP_BROKER_WAIT_MS);
   }
 
   private async beat(state: 'online' | 'offline'): Promise<void> {

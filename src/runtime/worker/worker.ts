@@ -9,6 +9,7 @@ import type { Pool } from './pools/pool.js';
 import { prepare } from './prepare.js';
 import { recordFor } from './records.js';
 import { delay } from './delay.js';
+import { within } from '../within.js';
 import { Cancellation } from './cancellation.js';
 import { LookAhead } from './look-ahead.js';
 import type { Held } from './held.js';
@@ -40,6 +41,12 @@ export interface WorkerEvents {
 
 /** How long an idle fetch blocks before looking again at its own state. */
 const IDLE_WAIT_MS = 1000;
+/**
+ * How long a stop waits on the broker (a reserve in flight, the hand-back)
+ * before it goes on. A message it could not hand back is not lost: its lease
+ * lapses and it is ready again for another worker.
+ */
+export const STOP_BROKER_WAIT_MS = 2_000;
 
 /**
  * Takes messages from the broker and runs them in a pool.
@@ -136,7 +143,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.state = 'draining';
     this.stopFetching.abort();
     this.wake?.();
-    await this.fetchLoop;
+    await within(this.fetchLoop, STOP_BROKER_WAIT_MS);
     await this.handBack(this.buffer.splice(0));
     if (this.active.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await this.finalize();
@@ -166,12 +173,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async handBack(held: Held[]): Promise<number> {
     if (held.length === 0) return 0;
-    try {
-      return await this.options.broker.release(held.map((h) => h.reservation.lease));
-    } catch (err) {
+    const released = this.options.broker.release(held.map((h) => h.reservation.lease)).catch((err: unknown) => {
       this.emit('broker-error', err); // their leases lapse instead; nothing is lost
       return 0;
-    }
+    });
+    return (await within(released, STOP_BROKER_WAIT_MS)) ?? 0;
   }
 
   private async fetch(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_STREAM_CAP, type ControlReply, type ControlRequest, type TqEvent, type WorkerHeartbeat } from '../../cluster.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, maskUrl } from '../../config.js';
 import { TqError } from '../../errors.js';
+import { within } from '../../within.js';
 import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type Reservation, type ReserveRequest } from '../broker.js';
@@ -24,6 +25,8 @@ import { bindScripts, type Arg, type Scripts } from './scripts.js';
  * marker) stay small beside 100 messages.
  */
 export const ENQUEUE_CHUNK = 100;
+/** How long close() waits for QUIT's answer before dropping the connection. */
+const QUIT_WAIT_MS = 2_000;
 /** Longest single blocking wait, so an idle reserve re-checks now and then whatever happens. */
 const MAX_BLOCK_MS = 60_000;
 
@@ -84,9 +87,10 @@ export class RedisBroker implements Broker {
     this.state = 'closed';
     this.markers.close();
     this.channels.close();
-    // QUIT lets replies still in flight arrive; a broken connection is just dropped.
-    if (wasOpen) await this.redis.quit().catch(() => this.redis.disconnect());
-    else this.redis.disconnect();
+    // QUIT lets replies still in flight arrive; a connection that is down (its QUIT would wait
+    // for a reconnect) or does not answer in time is just dropped.
+    if (wasOpen && this.redis.status === 'ready') await within(this.redis.quit(), QUIT_WAIT_MS);
+    this.redis.disconnect();
   }
 
   async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void> {
