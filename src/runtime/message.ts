@@ -67,8 +67,7 @@ export type DecodeResult = { ok: true; message: TaskMessage } | { ok: false; rea
  * message is reported with a reason so the worker can dead-letter it and go on.
  */
 export function decodeMessage(body: string, maxBytes: number): DecodeResult {
-  // A UTF-16 unit is at most 3 UTF-8 bytes: short bodies need no byte count (this runs once per task).
-  const size = body.length * 3 <= maxBytes ? 0 : Buffer.byteLength(body, 'utf8');
+  const size = surelyFits(body, maxBytes) ? 0 : Buffer.byteLength(body, 'utf8'); // runs once per task
   if (size > maxBytes) return { ok: false, reason: `message is ${size} bytes, over the limit of ${maxBytes}` };
   let raw: unknown;
   try {
@@ -146,6 +145,11 @@ export function peekMessage(body: string): PeekedMessage {
   };
 }
 
+/** True when `text` is short enough to fit `maxBytes` whatever it holds (a UTF-16 unit is at most 3 UTF-8 bytes), so it needs no byte count. */
+function surelyFits(text: string, maxBytes: number): boolean {
+  return text.length * 3 <= maxBytes;
+}
+
 /**
  * A body as a dead letter keeps it: whole when it fits the message size limit
  * (so requeue-dead restores it exactly), else its first `maxBytes` bytes and a
@@ -153,7 +157,7 @@ export function peekMessage(body: string): PeekedMessage {
  * requeue-dead leaves it where it is.
  */
 export function deadLetterBody(body: string, maxBytes: number): string {
-  if (body.length * 3 <= maxBytes) return body;
+  if (surelyFits(body, maxBytes)) return body;
   const bytes = Buffer.from(body, 'utf8');
   if (bytes.length <= maxBytes) return body;
   return `${bytes.subarray(0, maxBytes).toString('utf8')}... (${bytes.length - maxBytes} more bytes)`;

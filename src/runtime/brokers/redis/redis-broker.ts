@@ -101,7 +101,7 @@ export class RedisBroker implements Broker {
       const last = i + ENQUEUE_CHUNK >= envelopes.length;
       const events = last && sentEvents?.length ? encodeEvents(sentEvents) : '';
       const args: Arg[] = [this.prefix, events, EVENT_STREAM_CAP];
-      for (const e of envelopes.slice(i, i + ENQUEUE_CHUNK)) args.push(...envelopeArgs(e));
+      for (let j = i; j < Math.min(i + ENQUEUE_CHUNK, envelopes.length); j++) pushEnvelopeArgs(args, envelopes[j]!);
       calls.push(this.scripts.enqueue(args)); // issued in one tick: one pipelined round trip
     }
     await Promise.all(calls);
@@ -109,7 +109,7 @@ export class RedisBroker implements Broker {
 
   async enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean> {
     this.assertOpen();
-    return (await this.scripts['enqueue-unique']([this.prefix, uniqueKey, Math.ceil(ttlMs), ...envelopeArgs(envelope)])) === 1;
+    return (await this.scripts['enqueue-unique'](pushEnvelopeArgs([this.prefix, uniqueKey, Math.ceil(ttlMs)], envelope))) === 1;
   }
 
   async reserve(request: ReserveRequest): Promise<Reservation[]> {
@@ -279,6 +279,8 @@ export class RedisBroker implements Broker {
   }
 }
 
-function envelopeArgs(e: Envelope): Arg[] {
-  return [e.id, e.queue, e.priority, e.etaMs ?? 0, e.body];
+/** Appends one message's script arguments (id, queue, priority, eta ms, body); no array per message on the bulk path. */
+function pushEnvelopeArgs(args: Arg[], e: Envelope): Arg[] {
+  args.push(e.id, e.queue, e.priority, e.etaMs ?? 0, e.body);
+  return args;
 }

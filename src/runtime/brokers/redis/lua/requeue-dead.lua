@@ -30,6 +30,15 @@ local function mayHold(entry)
   return false
 end
 
+-- A decoded message body's priority, 0-9; 4 (the default) when it has none.
+local function priorityOf(body)
+  local p = type(body) == 'table' and body.priority
+  if type(p) ~= 'number' or p < 0 or p > 9 then
+    return 4
+  end
+  return math.floor(p)
+end
+
 local now = nowMs()
 local batch = newBatch(now)
 local added = 0

@@ -89,15 +89,6 @@ local function currentLease(mkey, token)
   return nil
 end
 
--- A decoded message body's priority, 0-9; 4 (the default) when it has none.
-local function priorityOf(body)
-  local p = type(body) == 'table' and body.priority
-  if type(p) ~= 'number' or p < 0 or p > 9 then
-    return 4
-  end
-  return math.floor(p)
-end
-
 -- Stores a result record with its TTL; a final one also wakes waitForResult.
 local function storeResult(prefix, id, record, ttlMs, final)
   if record == '' then
