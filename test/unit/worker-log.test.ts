@@ -11,10 +11,10 @@ const message: TaskMessage = {
 };
 
 /** Runs one received → succeeded task and one failed task past a worker log at `level`. */
-function linesAt(level: 'info' | 'warn'): string[] & { receivedListeners?: number } {
+function linesAt(level: 'info' | 'warn', json = false): string[] & { receivedListeners?: number } {
   const lines: string[] & { receivedListeners?: number } = [];
   const worker = new EventEmitter() as unknown as Worker;
-  logWorkerEvents(worker, createLogger({ level, write: (line) => lines.push(line) }));
+  logWorkerEvents(worker, createLogger({ level, json, write: (line) => lines.push(line) }));
   lines.receivedListeners = worker.listenerCount('task-received');
   worker.emit('task-received', message);
   worker.emit('task-finished', { kind: 'success', message, value: 5, runtimeMs: 3 }, true);
@@ -37,5 +37,13 @@ describe('worker log lines', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('ERROR/tq');
     expect(lines[0]).toContain('boom');
+  });
+
+  it('with --json: task id, name, state and runtime are fields of each line, not only words in its message', () => {
+    const entries = linesAt('info', true).map((l) => JSON.parse(l));
+    expect(entries[0]).toMatchObject({ level: 'info', message: 'Task add[t-1] received', taskId: 't-1', task: 'add', state: 'RECEIVED' });
+    expect(entries[1]).toMatchObject({ level: 'info', taskId: 't-1', task: 'add', state: 'SUCCESS', runtimeMs: 3 });
+    expect(entries[2]).toMatchObject({ level: 'error', taskId: 't-1', task: 'add', state: 'FAILURE', runtimeMs: 3, error: 'Error' });
+    expect(entries[2]).not.toHaveProperty('leaseLost');
   });
 });

@@ -14,7 +14,8 @@ import type { ExecutorSetup, FromExecutor, ToExecutor } from './protocol.js';
 
 const setup: ExecutorSetup = parentPort ? (workerData as ExecutorSetup) : (JSON.parse(process.argv[2]!) as ExecutorSetup);
 const send = (message: FromExecutor) => (parentPort ? parentPort.postMessage(message) : process.send!(message));
-const log = createLogger({ level: setup.loglevel, name: 'worker', color: setup.color });
+// JSON lines: the worker's logger reads them back and writes them as it writes its own (text or --json, colours, neutralised).
+const log = createLogger({ level: setup.loglevel, name: 'worker', json: true });
 const running = new Map<string, Cancellation>();
 
 async function main(): Promise<void> {
