@@ -4,6 +4,7 @@ import type { MonitorActions } from '../../src/runtime/monitor/actions.js';
 import { applyEvents, applyHeartbeats, applyStats, emptyCluster, type ClusterState } from '../../src/runtime/monitor/cluster-state.js';
 import { TopApp } from '../../src/ui/top/TopApp.js';
 import { waitFor } from '../support/wait.js';
+import { HOSTILE, HOSTILE_SHOWN, TERMINAL_CONTROL } from '../support/hostile.js';
 import { event, heartbeat, lifecycle, stats, T0 } from './fixtures.js';
 
 const ARROW_DOWN = '\u001B[B';
@@ -29,8 +30,8 @@ function fakeActions(): MonitorActions & { calls: string[] } {
   return { calls, revoke: act('revoke'), terminate: act('terminate'), retry: act('retry'), purge: act('purge') } as never;
 }
 
-function mount(state = cluster(), actions = fakeActions(), fetchTask = vi.fn(async (_id: string) => {})) {
-  const app = render(<TopApp state={state} actions={actions} fetchTask={fetchTask} broker="sqlite:///tmp/tq.db" now={T0} columns={110} rows={30} />);
+function mount(state = cluster(), actions = fakeActions(), fetchTask = vi.fn(async (_id: string) => {}), columns = 110) {
+  const app = render(<TopApp state={state} actions={actions} fetchTask={fetchTask} broker="sqlite:///tmp/tq.db" now={T0} columns={columns} rows={30} />);
   const screen = () => app.lastFrame() ?? '';
   const shows = (text: string | RegExp) => (typeof text === 'string' ? screen().includes(text) : text.test(screen()));
   const until = (text: string | RegExp) => waitFor(() => shows(text), `the screen to show ${text}`, 2000).catch((err: Error) => {
@@ -147,5 +148,36 @@ describe('<TopApp>', () => {
   it('shows a broker error instead of crashing', () => {
     app = mount({ ...cluster(), error: 'database is locked' });
     expect(app.screen()).toContain('broker error: database is locked');
+  });
+
+  it('folds workers offline for over 5 minutes into one line, and shows a whole HEARTBEAT column', () => {
+    const old = (name: string, agoMs: number) => heartbeat(name, { sentAt: new Date(T0 - agoMs).toISOString() });
+    const workers = [heartbeat('w1@box'), old('w2@gone', 4 * 60_000 + 59_000), old('w3@gone', 6 * 60_000), old('w4@gone', 3 * 3600_000), old('w5@gone', 23 * 3600_000)];
+    app = mount(applyHeartbeats(emptyCluster(T0), workers, T0), undefined, undefined, 81);
+    const s = app.screen();
+    expect(s).toMatch(/w2@gone\s+offline.*4m59s ago\n/);
+    expect(s).toContain('+ 3 offline for over 5 min');
+    expect(s).not.toMatch(/w[345]@gone/);
+    expect(s).toMatch(/WORKERS 1\/2 online\s+STATE.*\s+HEARTBEAT\n/);
+    expect(s).toMatch(/w1@box\s+online.*\s1\.0s ago\n/);
+  });
+
+  it('shows text from tasks and workers with control characters made visible, in the list and the detail view', async () => {
+    const hostile = applyEvents(applyHeartbeats(emptyCluster(T0), [heartbeat(`w${HOSTILE}`)], T0), [
+      event('task-sent', 'eeeeeeee-5', T0 - 900, { task: `t${HOSTILE}` }),
+      event('task-received', 'eeeeeeee-5', T0 - 800, { task: `t${HOSTILE}`, hostname: `w${HOSTILE}`, data: { args: [HOSTILE], kwargs: { k: HOSTILE }, retries: 0 } }),
+      event('task-started', 'eeeeeeee-5', T0 - 800, { task: `t${HOSTILE}`, hostname: `w${HOSTILE}` }),
+      event('task-progress', 'eeeeeeee-5', T0 - 700, { task: `t${HOSTILE}`, hostname: `w${HOSTILE}`, data: { fraction: 0.5, note: HOSTILE } }),
+      event('task-failed', 'eeeeeeee-5', T0 - 600, { task: `t${HOSTILE}`, hostname: `w${HOSTILE}`, data: { runtimeMs: 200, error: { name: 'Error', message: HOSTILE, stack: `Error: ${HOSTILE}\n    at ${HOSTILE}` } } }),
+    ], T0);
+    app = mount(hostile, undefined, undefined, 160);
+    await app.until(/FAILURE\s+tA\\x1b/);
+    app.stdin.write('\r');
+    await app.until('TASK tA');
+    const all = app.frames.join('\n');
+    expect(all).not.toMatch(TERMINAL_CONTROL);
+    expect(app.screen()).toContain(`error     Error: ${HOSTILE_SHOWN}`);
+    expect(app.screen()).toContain(`at ${HOSTILE_SHOWN}`);
+    expect(app.screen()).toContain(`args      ["A\\u001b]0;pwned\\u0007B\\u001b[2JC\\u009b31mD"]`);
   });
 });

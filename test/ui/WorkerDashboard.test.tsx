@@ -2,6 +2,7 @@ import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
 import type { ActivitySnapshot, LogItem } from '../../src/runtime/monitor/worker-activity.js';
 import { WorkerDashboard } from '../../src/ui/dashboard/WorkerDashboard.js';
+import { HOSTILE, HOSTILE_SHOWN, TERMINAL_CONTROL } from '../support/hostile.js';
 
 const info = { hostname: 'w1@box', version: '0.1.0', broker: 'redis://:***@cache:6379/0', pool: 'async', concurrency: 10, queues: ['default', 'mail'], startedAt: 0 };
 
@@ -66,6 +67,24 @@ describe('<WorkerDashboard>', () => {
   it('says when it is idle', () => {
     const { lastFrame, unmount } = render(<WorkerDashboard info={info} snapshot={snapshot({ running: [], reserved: 0 })} log={[]} logGeneration={0} now={65_000} columns={80} rows={24} />);
     expect(lastFrame()).toContain('(idle: waiting for tasks)');
+    unmount();
+  });
+
+  it('shows text from tasks with its control characters made visible: names, args, progress notes, results, errors, tracebacks, log lines', () => {
+    const running = [{ id: `${HOSTILE}-id`, name: `n${HOSTILE}`, args: `["${HOSTILE}"]`, startedAt: 60_000, progress: { fraction: 0.5, note: HOSTILE } }];
+    const errors = [{ id: HOSTILE, name: HOSTILE, at: 0, error: { name: HOSTILE, message: HOSTILE, stack: `Error: x\n    at ${HOSTILE}` } }];
+    const items: LogItem[] = [
+      { seq: 1, kind: 'task', id: HOSTILE, name: HOSTILE, state: 'FAILURE', runtimeMs: 2, detail: `Error: ${HOSTILE}` },
+      { seq: 2, kind: 'line', level: 'info', text: `[2026-11-23 10:00:00,000: \x1b[32mINFO/worker.t\x1b[0m] log ${HOSTILE}` },
+    ];
+    const { frames, unmount } = render(<WorkerDashboard info={{ ...info, hostname: HOSTILE }} snapshot={snapshot({ running, errors })} log={items} logGeneration={0} now={65_000} columns={160} rows={40} />);
+    const all = frames.join('\n');
+    expect(all).not.toMatch(TERMINAL_CONTROL);
+    expect(all).toContain(`log ${HOSTILE_SHOWN}`);
+    expect(all).toContain('INFO/worker.t] log'); // the logger's own colours dropped, not shown as escapes
+    expect(all).toContain(`Error: ${HOSTILE_SHOWN}`);
+    expect(all).toContain(`at ${HOSTILE_SHOWN}`);
+    expect(all).toContain(`n${HOSTILE_SHOWN.slice(0, 10)}`);
     unmount();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyEvents, applyHeartbeats, applyRecord, applyStats, emptyCluster, MAX_TASKS, runtimeOf, visibleTasks } from '../../src/runtime/monitor/cluster-state.js';
+import { applyEvents, applyHeartbeats, applyRecord, applyStats, emptyCluster, MAX_TASKS, OFFLINE_FOLD_MS, runtimeOf, visibleTasks } from '../../src/runtime/monitor/cluster-state.js';
 import { event, heartbeat, lifecycle, stats, T0 } from './fixtures.js';
 
 describe('cluster state reducers', () => {
@@ -62,5 +62,32 @@ describe('cluster state reducers', () => {
     expect(s.tasks.size).toBe(MAX_TASKS);
     expect(s.tasks.has('waiting')).toBe(true);
     expect(s.tasks.has('t0')).toBe(false);
+  });
+
+  it('lists workers offline for less than 5 minutes, and only counts those offline for longer (heartbeats are kept a day)', () => {
+    const ago = (ms: number) => ({ sentAt: new Date(T0 - ms).toISOString() });
+    const s = applyHeartbeats(emptyCluster(T0), [
+      heartbeat('b-online'),
+      heartbeat('a-recent', ago(OFFLINE_FOLD_MS - 1000)),
+      heartbeat('c-stopped', { ...ago(OFFLINE_FOLD_MS - 1000), state: 'offline' }),
+      heartbeat('d-old', ago(OFFLINE_FOLD_MS)),
+      heartbeat('e-older', ago(23 * 3600_000)),
+      heartbeat('f-unreadable', { sentAt: 'garbage' }),
+    ], T0);
+    expect(s.workers.map((w) => [w.hostname, w.online])).toEqual([['b-online', true], ['a-recent', false], ['c-stopped', false]]);
+    expect(s.longOffline).toBe(3);
+  });
+
+  it('lists the same queues whichever broker reports them: those holding messages, consumed by a listed worker, or listed before', () => {
+    const empty = (queue: string) => stats(queue, { ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });
+    // Redis reports every queue ever used, empty or not; SQLite only queues that hold a message.
+    const workers = applyHeartbeats(emptyCluster(T0), [heartbeat('w1', { queues: ['default'] }), heartbeat('gone', { queues: ['legacy'], sentAt: new Date(T0 - 3600_000).toISOString() })], T0);
+    const redis = applyStats(workers, [empty('default'), empty('legacy'), empty('once'), stats('mail', { ready: 0, dead: 2 })], T0);
+    const sqlite = applyStats(workers, [stats('mail', { ready: 0, dead: 2 })], T0);
+    expect(redis.queues.map((q) => q.queue)).toEqual(['default', 'mail']);
+    expect(sqlite.queues.map((q) => q.queue)).toEqual(['default', 'mail']);
+    // Once listed, a queue stays while top runs, at 0 when it empties.
+    const drained = applyStats(redis, [empty('default'), empty('mail')], T0);
+    expect(drained.queues.map((q) => [q.queue, q.dead])).toEqual([['default', 0], ['mail', 0]]);
   });
 });

@@ -43,7 +43,10 @@ export interface QueueView extends QueueStats {
 }
 
 export interface ClusterState {
+  /** Workers online, and those offline for less than OFFLINE_FOLD_MS; online first. */
   workers: WorkerView[];
+  /** How many more workers the broker remembers, offline for longer (shown as one line). */
+  longOffline: number;
   queues: QueueView[];
   tasks: ReadonlyMap<string, TaskView>;
   /** Per queue: messages sent (in) and taken by a worker (out), per second. */
@@ -53,6 +56,13 @@ export interface ClusterState {
   /** Epoch ms of the last update. */
   updatedAt: number;
 }
+
+/**
+ * A worker offline this long is no longer listed one by one, only counted: the
+ * broker keeps heartbeats for a day, and a restarted deployment would
+ * otherwise fill the table with the dead.
+ */
+export const OFFLINE_FOLD_MS = 5 * 60_000;
 
 /** Tasks kept at most; the oldest finished ones go first. */
 export const MAX_TASKS = 2000;
@@ -64,7 +74,7 @@ export function isFinalState(state: MonitorTaskState): boolean {
 }
 
 export function emptyCluster(now = Date.now()): ClusterState {
-  return { workers: [], queues: [], tasks: new Map(), flow: {}, updatedAt: now };
+  return { workers: [], longOffline: 0, queues: [], tasks: new Map(), flow: {}, updatedAt: now };
 }
 
 /** Folds a batch of events into the state (one copy of the task map per batch). */
@@ -173,18 +183,28 @@ export function applyRecord(state: ClusterState, record: ResultRecord, now = Dat
 }
 
 export function applyHeartbeats(state: ClusterState, heartbeats: readonly WorkerHeartbeat[], now = Date.now()): ClusterState {
-  const workers = heartbeats
-    .map((hb) => ({ ...hb, online: isOnline(hb, now) }))
+  return { ...state, ...recentWorkers(heartbeats, now), error: undefined, updatedAt: now };
+}
+
+/** The workers to list (online first, then by name) and how many are left out for being offline longer than OFFLINE_FOLD_MS. */
+export function recentWorkers(heartbeats: readonly WorkerHeartbeat[], now = Date.now()): { workers: WorkerView[]; longOffline: number } {
+  const all = heartbeats.map((hb) => ({ ...hb, online: isOnline(hb, now) }));
+  // A heartbeat with an unreadable time counts as long offline.
+  const workers = all
+    .filter((w) => w.online || now - Date.parse(w.sentAt) < OFFLINE_FOLD_MS)
     .sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname));
-  return { ...state, workers, error: undefined, updatedAt: now };
+  return { workers, longOffline: all.length - workers.length };
 }
 
 /**
- * New queue depths. A broker may leave out a queue with nothing in it, so
- * queues seen before, consumed by a worker or seen in events stay listed at 0.
+ * New queue depths. Brokers differ in which empty queues they report (Redis
+ * every queue ever used, SQLite none), so a queue is listed when it holds a
+ * message, or was listed before, is consumed by a listed worker or seen in
+ * events (then at 0 when the broker leaves it out).
  */
 export function applyStats(state: ClusterState, stats: readonly QueueStats[], now = Date.now()): ClusterState {
-  const byName = new Map(stats.map((s) => [s.queue, s]));
+  const byName = new Map(stats.filter((s) => s.ready + s.scheduled + s.leased + s.dead > 0).map((s) => [s.queue, s]));
+  for (const s of stats) if (!byName.has(s.queue) && state.queues.some((q) => q.queue === s.queue)) byName.set(s.queue, s);
   const known = [...state.queues.map((q) => q.queue), ...state.workers.flatMap((w) => w.queues), ...Object.keys(state.flow)];
   for (const name of known) if (!byName.has(name)) byName.set(name, { queue: name, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });
   const queues = [...byName.values()].sort((a, b) => a.queue.localeCompare(b.queue)).map((s) => ({ ...s, inPerSecond: 0, outPerSecond: 0 }));

@@ -21,7 +21,7 @@ export function Header({ info, now, width }: { info: DashboardInfo; now: number;
       <Text wrap="truncate-end">
         <Tone bold>tq {info.version}</Tone>
         <Tone dim> · </Tone>
-        <Tone bold color="cyan">{info.hostname}</Tone>
+        <Tone bold color="cyan">{fit(info.hostname, width)}</Tone>
         <Tone dim>  up {duration(now - info.startedAt)}</Tone>
       </Text>
       <Tone dim>{fit(second, width)}</Tone>

@@ -1,10 +1,22 @@
 /** Text helpers shared by the worker dashboard and `tq top`: fixed-width cells, durations, bars. */
+import { OFFLINE_FOLD_MS } from '../../runtime/monitor/cluster-state.js';
+import { safeText } from '../../runtime/safe-text.js';
 
-/** Cuts `text` to `width` columns, with an ellipsis when cut. */
+/**
+ * Cuts `text` to `width` columns, with an ellipsis when cut. Every cell of the
+ * live views passes through here, so this is where text from tasks is
+ * neutralised for them (safe-text.ts): line breaks become spaces, other
+ * control characters visible escapes.
+ */
 export function fit(text: string, width: number): string {
   if (width <= 0) return '';
-  const flat = text.replace(/[\r\n\t]+/g, ' ');
+  const flat = safeText(text.replace(/[\r\n\t]+/g, ' '), width);
   return flat.length <= width ? flat : `${flat.slice(0, Math.max(0, width - 1))}…`;
+}
+
+/** The one line that stands for the workers offline for long (the broker keeps them for a day). */
+export function offlineSummary(count: number): string {
+  return `+ ${count} offline for over ${OFFLINE_FOLD_MS / 60_000} min`;
 }
 
 /** One table row: each value fitted and padded to its width (right-aligned where `right`). */

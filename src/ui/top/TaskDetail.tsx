@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { runtimeOf, type TaskView } from '../../runtime/monitor/cluster-state.js';
+import { safeJson } from '../../runtime/safe-text.js';
 import { duration, fit, progressBar, traceHead } from '../dashboard/format.js';
 import { StateText, Tone } from '../dashboard/Tone.js';
 
@@ -30,7 +31,7 @@ export function TaskDetail({ task, now, width, maxRows }: { task: TaskView; now:
   return (
     <Box flexDirection="column">
       <Text wrap="truncate-end">
-        <Tone bold>{`TASK ${task.name} `}</Tone>
+        <Tone bold>{`TASK ${fit(task.name, width - 20)} `}</Tone>
         <StateText state={task.state} />
       </Text>
       {fields}
@@ -43,7 +44,7 @@ export function TaskDetail({ task, now, width, maxRows }: { task: TaskView; now:
         <Text key={i} wrap="truncate-end">
           {`  ${new Date(step.at).toISOString().slice(11, 23)}  `}
           <StateText state={step.state} width={9} />
-          <Tone dim>{step.worker ? ` ${step.worker}` : ''}</Tone>
+          <Tone dim>{step.worker ? ` ${fit(step.worker, width - 30)}` : ''}</Tone>
         </Text>
       ))}
     </Box>
@@ -52,7 +53,7 @@ export function TaskDetail({ task, now, width, maxRows }: { task: TaskView; now:
 
 function json(value: unknown): string {
   try {
-    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+    return typeof value === 'string' ? value : safeJson(value);
   } catch {
     return String(value);
   }

@@ -156,7 +156,7 @@ export function TopApp({ state, actions, fetchTask, broker, now, columns, rows }
   const width = Math.max(40, columns - 1);
   // Leave the last line free: an Ink frame as tall as the terminal is redrawn by clearing the screen.
   const body = Math.max(6, rows - 4);
-  const workerRows = Math.min(Math.max(1, state.workers.length), Math.max(1, Math.floor(body / 5)));
+  const workerRows = Math.min(Math.max(1, state.workers.length + (state.longOffline > 0 ? 1 : 0)), Math.max(1, Math.floor(body / 5)));
   const queueRows = Math.min(Math.max(1, state.queues.length), Math.max(1, Math.floor(body / 5)));
   const taskRows = Math.max(1, body - workerRows - queueRows - 3);
   const mode: KeyLineMode = pending ? 'confirm' : editing ? 'filter' : view === 'list' ? 'list' : view;
@@ -175,7 +175,7 @@ export function TopApp({ state, actions, fetchTask, broker, now, columns, rows }
         <TaskDetail task={task} now={now} width={width} maxRows={body} />
       ) : (
         <>
-          <WorkersTable workers={state.workers} now={now} width={width} maxRows={workerRows} />
+          <WorkersTable workers={state.workers} longOffline={state.longOffline} now={now} width={width} maxRows={workerRows} />
           <QueuesTable queues={state.queues} selected={queueIndex} focused={focus === 'queues'} width={width} maxRows={queueRows} />
           <TaskList tasks={tasks} selected={index} focused={focus === 'tasks'} filter={filter} now={now} width={width} maxRows={taskRows} />
         </>
@@ -192,7 +192,7 @@ function StatusLine({ pending, editing, filter, status, error, width }: { pendin
     const target = pending.what === 'purge' ? `the waiting messages of queue ${pending.queue}` : `${pending.task.name}[${pending.task.id}]`;
     return <Tone bold color="yellow">{fit(`${pending.what === 'purge' ? 'Purge' : cap(pending.what)} ${target}? (y/n)`, width)}</Tone>;
   }
-  if (editing) return <Text>{`/${filter}█`}</Text>;
+  if (editing) return <Text>{`/${fit(filter, width - 2)}█`}</Text>;
   if (error) return <Tone color="red">{fit(`broker error: ${error}`, width)}</Tone>;
   return <Tone color={status.startsWith('error') ? 'red' : 'green'}>{fit(status || ' ', width)}</Tone>;
 }
