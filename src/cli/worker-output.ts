@@ -13,7 +13,7 @@ export interface WorkerOutputOptions {
   /** Where log lines go; the dashboard takes them over while it runs. */
   lines: LineRouter;
   version: string;
-  /** The live dashboard instead of the banner and log lines. */
+  /** The live dashboard (below the banner) instead of log lines. */
   tui: boolean;
   json: boolean;
   beat: boolean;
@@ -21,17 +21,18 @@ export interface WorkerOutputOptions {
 }
 
 /**
- * What a running worker shows: the live dashboard, or the banner (not with
- * --json) and one log line per task event. Returns how to take it down.
+ * What a running worker shows: the banner (not with --json), then the live
+ * dashboard or one log line per task event. On a terminal the banner stays in
+ * the scrollback above the dashboard's live region. Returns how to take it down.
  */
 export async function startWorkerOutput(o: WorkerOutputOptions): Promise<{ stop(): Promise<void> }> {
   const { prepared, config } = o;
   const { worker, pool } = prepared;
+  if (!o.json) {
+    const banner = { hostname: prepared.hostname, version: o.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: o.beat };
+    process.stdout.write(`${renderBanner(banner, o.color)}\n`);
+  }
   if (!o.tui) {
-    if (!o.json) {
-      const banner = { hostname: prepared.hostname, version: o.version, config, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, tasks: prepared.registry.names(), beat: o.beat };
-      process.stdout.write(`${renderBanner(banner, o.color)}\n`);
-    }
     logWorkerEvents(worker, o.log);
     return { stop: async () => undefined };
   }

@@ -1,69 +1,19 @@
-import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../src/runtime/client.js';
 import { BIN, REPO } from '../support/cli.js';
+import { requireTmux, Tmux } from '../support/tmux.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = join(REPO, 'test/fixtures/tui-tasks');
 
 /**
  * The live views as a user sees them: `tq worker` and `tq top` run in a
- * private tmux server (its own socket, fixed-size detached sessions), keys are
- * sent to them and the screen is read with capture-pane.
+ * private tmux server (test/support/tmux.ts), keys are sent to them and the
+ * screen is read with capture-pane.
  */
-class Tmux {
-  readonly socket = `tq-tui-${process.pid}-${randomUUID().slice(0, 8)}`;
-
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
-
-  run(...args: string[]): string {
-    const r = spawnSync('tmux', ['-L', this.socket, ...args], { env: this.env, encoding: 'utf8' });
-    if (r.error) throw r.error;
-    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
-    return r.stdout;
-  }
-
-  /** A detached session running `sh` in the repository, 120×32. */
-  session(name: string): void {
-    this.run('new-session', '-d', '-s', name, '-x', '120', '-y', '32', '-c', REPO, 'sh');
-  }
-
-  type(session: string, text: string): void {
-    this.run('send-keys', '-t', session, '-l', text);
-  }
-
-  key(session: string, key: string): void {
-    this.run('send-keys', '-t', session, key);
-  }
-
-  screen(session: string): string {
-    return this.run('capture-pane', '-p', '-t', session);
-  }
-
-  async until(session: string, test: RegExp, timeoutMs = 15_000): Promise<string> {
-    try {
-      await waitFor(() => test.test(this.screen(session)), `${session} to show ${test}`, timeoutMs, 50);
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- ${session} ---\n${this.screen(session)}`);
-    }
-    return this.screen(session);
-  }
-
-  /** Stops this test's tmux server only (its socket), and with it the shells and processes it started. */
-  kill(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server'], { env: this.env });
-  }
-}
-
-function requireTmux(): void {
-  const r = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) throw new Error('tmux is required for the TUI end-to-end test and was not found: apt-get install tmux');
-}
-
 describe('the live terminal UI, in tmux', () => {
   let dir: string;
   let tmux: Tmux;
@@ -86,12 +36,14 @@ describe('the live terminal UI, in tmux', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('shows a running task in the worker dashboard and in tq top; r y revokes, t y terminates; q exits 0 and restores the screen', async () => {
+  it('shows the start-up banner above the worker dashboard, a running task in it and in tq top; r y revokes, t y terminates; q exits 0 and restores the screen', async () => {
     tmux.session('worker');
     tmux.type('worker', `node ${BIN} worker --tui -P async -c 1 -n tui-w1 --broker ${brokerUrl} --tasks ${TASKS}; echo WORKER-EXIT=$?`);
     tmux.key('worker', 'Enter');
     await tmux.until('worker', /tq \S+ · tui-w1 {2}up/);
-    await tmux.until('worker', /\(idle: waiting for tasks\)/);
+    const idle = await tmux.until('worker', /\(idle: waiting for tasks\)/);
+    // The start-up banner stays above the dashboard, as in the plain log.
+    expect(idle).toMatch(/ tq \S+ · tui-w1\n ─+\n {2}\.> broker {5}sqlite:\/\/[\s\S]*\.> pool {7}async \(concurrency: 1\)[\s\S]*\[tasks\]\n {2}\. nap\n {2}\. noop\n/);
 
     const running = await client.sendTask('nap', { args: [120_000] });
     const queued = await client.sendTask('nap', { args: [120_000] });
