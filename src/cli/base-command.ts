@@ -3,6 +3,8 @@ import type { Broker } from '../runtime/brokers/broker.js';
 import { clientFor, type Client } from '../runtime/client.js';
 import { resolveConfig, type TqConfig, type TqConfigInput } from '../runtime/config.js';
 import { EXIT_CODES, TqError } from '../runtime/errors.js';
+import { FIELD_MAX_CHARS, safeLines } from '../runtime/safe-text.js';
+import { wantsColor } from '../ui/dashboard/output-mode.js';
 
 /**
  * What every tq command shares: the flags that pick a project and a broker,
@@ -40,9 +42,9 @@ export abstract class TqCommand extends Command {
     return (await this.openClient(config)).broker;
   }
 
-  /** Colour only on a TTY, and never when NO_COLOR is set. */
+  /** Colour only on a TTY, never with NO_COLOR or under CI (the one rule: wantsColor). */
   protected color(stream: NodeJS.WriteStream = process.stdout): boolean {
-    return Boolean(stream.isTTY) && !(this.tqConfig?.terminal.noColor ?? false);
+    return wantsColor({ isTTY: Boolean(stream.isTTY), noColor: this.tqConfig?.terminal.noColor ?? false, ci: this.tqConfig?.terminal.ci ?? false });
   }
 
   protected override async finally(err: Error | undefined): Promise<unknown> {
@@ -51,12 +53,15 @@ export abstract class TqCommand extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    // Messages echo task names, ids and remote errors: printed through the neutraliser, bounded.
     if (err instanceof TqError && err.userError) {
-      process.stderr.write(`Error: ${err.message}\n`);
-      if (err.hint) process.stderr.write(`Hint: ${err.hint}\n`);
+      process.stderr.write(`Error: ${safeLines(err.message, FIELD_MAX_CHARS)}\n`);
+      if (err.hint) process.stderr.write(`Hint: ${safeLines(err.hint, FIELD_MAX_CHARS)}\n`);
       process.exitCode = EXIT_CODES[err.code];
       return;
     }
+    if (typeof err.message === 'string') err.message = safeLines(err.message, FIELD_MAX_CHARS);
+    if (typeof err.stack === 'string') err.stack = safeLines(err.stack);
     return super.catch(err);
   }
 }

@@ -14,6 +14,24 @@ export function wantsDashboard(input: OutputModeInput): boolean {
   return input.tui === true || !input.ci;
 }
 
+export interface ColorInput {
+  /** Whether the stream written to is a terminal. */
+  isTTY: boolean;
+  /** NO_COLOR is set (and not empty). */
+  noColor: boolean;
+  /** CI is set: a build log, even when the runner gives the process a pty. */
+  ci: boolean;
+}
+
+/**
+ * The one rule for colour in everything tq prints: only on a terminal, never
+ * with NO_COLOR, never under CI. FORCE_COLOR does not turn tq's own colours on
+ * (a CI log that wants them can leave CI unset).
+ */
+export function wantsColor(input: ColorInput): boolean {
+  return input.isTTY && !input.noColor && !input.ci;
+}
+
 /**
  * Where the worker's log lines go: stdout/stderr by level, or into the
  * dashboard while it runs (a line written straight to the terminal would tear its frame).
