@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { followEvents } from '../runtime/events.js';
 import { renderEvent } from '../ui/event-line.js';
+import { safeJson } from '../runtime/safe-text.js';
 
 export default class EventsCommand extends TqCommand {
   static override description = 'Print task and worker events as they happen (task-sent … task-succeeded, worker-online …).';
@@ -21,7 +22,7 @@ export default class EventsCommand extends TqCommand {
     process.once('SIGTERM', () => stop.abort());
     const color = this.color();
     for await (const event of followEvents(broker, { after: flags.from ?? null, follow: flags.follow, signal: stop.signal })) {
-      this.log(flags.json ? JSON.stringify(event) : renderEvent(event, color));
+      this.log(flags.json ? safeJson(event) : renderEvent(event, color));
     }
   }
 }

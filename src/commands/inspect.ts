@@ -4,6 +4,7 @@ import { clusterFlags, destinationOf } from '../cli/cluster-flags.js';
 import { parseSeconds } from '../cli/parse-args.js';
 import { BROKER_VERBS, inspect, WORKER_VERBS, type InspectVerb } from '../runtime/inspect.js';
 import { renderAnswers } from '../ui/inspect-view.js';
+import { safeJson } from '../runtime/safe-text.js';
 
 export default class InspectCommand extends TqCommand {
   static override description = `Ask the running workers (${WORKER_VERBS.join(', ')}) or the broker (${BROKER_VERBS.join(', ')}).`;
@@ -21,7 +22,7 @@ export default class InspectCommand extends TqCommand {
       destination: destinationOf(flags.destination),
       timeoutMs: (parseSeconds('timeout', flags.timeout) ?? 1) * 1000,
     });
-    this.log(flags.json ? JSON.stringify(Object.fromEntries(answers.map((a) => [a.source, a.ok ? a.data : { error: a.data }]))) : renderAnswers(args.verb, answers));
+    this.log(flags.json ? safeJson(Object.fromEntries(answers.map((a) => [a.source, a.ok ? a.data : { error: a.data }]))) : renderAnswers(args.verb, answers));
     if (answers.length === 0) process.exitCode = 5;
   }
 }

@@ -4,6 +4,7 @@ import { parseSeconds } from '../cli/parse-args.js';
 import { TqError } from '../runtime/errors.js';
 import { isFinal } from '../runtime/states.js';
 import { renderResult } from '../ui/result-view.js';
+import { safeJson } from '../runtime/safe-text.js';
 
 export default class ResultCommand extends TqCommand {
   static override description = "Show a task's state and result (or error), timestamps and worker.";
@@ -29,7 +30,7 @@ export default class ResultCommand extends TqCommand {
         hint: 'the id may be mistyped, or its result expired (results are kept for resultExpiresMs, default 1 day)',
       });
     }
-    this.log(flags.json ? JSON.stringify(record) : renderResult(record, this.color()));
+    this.log(flags.json ? safeJson(record) : renderResult(record, this.color()));
     if (flags.wait && !isFinal(record.state)) throw new TqError('TIMEOUT', `task ${args.id} is still ${record.state}`);
     if (flags.wait && record.state === 'FAILURE') process.exitCode = 6;
   }

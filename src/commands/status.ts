@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { renderStatus } from '../ui/inspect-view.js';
+import { safeJson } from '../runtime/safe-text.js';
 
 export default class StatusCommand extends TqCommand {
   static override description = 'One line per worker that reported to this broker: online or offline, pool, active, processed.';
@@ -11,6 +12,6 @@ export default class StatusCommand extends TqCommand {
     const config = await this.resolveTqConfig(flags);
     const broker = await this.openBroker(config);
     const heartbeats = await broker.listHeartbeats();
-    this.log(flags.json ? JSON.stringify(heartbeats) : renderStatus(heartbeats));
+    this.log(flags.json ? safeJson(heartbeats) : renderStatus(heartbeats));
   }
 }

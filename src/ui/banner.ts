@@ -1,5 +1,6 @@
 import type { TqConfig } from '../runtime/config.js';
 import { maskUrl } from '../runtime/config.js';
+import { safeText } from '../runtime/safe-text.js';
 
 export interface BannerInfo {
   hostname: string;
@@ -12,7 +13,7 @@ export interface BannerInfo {
   beat: boolean;
 }
 
-/** The worker's start-up banner, in the spirit of Celery's: who, where, how, what. */
+/** The worker's start-up banner, in the spirit of Celery's: who, where, how, what. Names are neutralised (safe-text.ts). */
 export function renderBanner(info: BannerInfo, color: boolean): string {
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
@@ -27,12 +28,12 @@ export function renderBanner(info: BannerInfo, color: boolean): string {
   if (info.beat) rows.push(['beat', 'embedded (-B)']);
   const lines = [
     '',
-    ` ${bold(`tq ${info.version}`)} ${dim('·')} ${bold(info.hostname)}`,
+    ` ${bold(`tq ${info.version}`)} ${dim('·')} ${bold(safeText(info.hostname))}`,
     ` ${dim('─'.repeat(40))}`,
-    ...rows.map(([k, v]) => `  ${dim('.>')} ${k.padEnd(10)} ${v}`),
+    ...rows.map(([k, v]) => `  ${dim('.>')} ${k.padEnd(10)} ${safeText(v)}`),
     '',
     ` ${bold('[tasks]')}`,
-    ...(info.tasks.length > 0 ? info.tasks.map((t) => `  . ${t}`) : ['  (none found)']),
+    ...(info.tasks.length > 0 ? info.tasks.map((t) => `  . ${safeText(t)}`) : ['  (none found)']),
     '',
   ];
   return lines.join('\n');

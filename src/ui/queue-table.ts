@@ -1,10 +1,11 @@
 import type { QueueStats } from '../runtime/brokers/broker.js';
+import { safeText } from '../runtime/safe-text.js';
 
 /** Queue depths as an aligned plain-text table. */
 export function renderQueueTable(stats: readonly QueueStats[]): string {
-  if (stats.length === 0) return '(no queues)';
+  if (stats.length === 0) return '(no queues: nothing waiting, and no online worker consumes one)';
   const header = ['QUEUE', 'READY', 'SCHEDULED', 'LEASED', 'DEAD', 'OLDEST READY'];
-  const rows = stats.map((s) => [s.queue, String(s.ready), String(s.scheduled), String(s.leased), String(s.dead), s.oldestReadyAgeMs === null ? '-' : formatAge(s.oldestReadyAgeMs)]);
+  const rows = stats.map((s) => [safeText(s.queue, 200), String(s.ready), String(s.scheduled), String(s.leased), String(s.dead), s.oldestReadyAgeMs === null ? '-' : formatAge(s.oldestReadyAgeMs)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)].join('\n');

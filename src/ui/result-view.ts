@@ -1,30 +1,34 @@
+import { BLOCK_MAX_CHARS, safeJson, safeLines, safeText } from '../runtime/safe-text.js';
 import type { ResultRecord } from '../runtime/states.js';
 
 const STATE_COLOURS: Record<string, string> = {
   SUCCESS: '\x1b[32m', FAILURE: '\x1b[31m', RETRY: '\x1b[33m', REVOKED: '\x1b[35m', STARTED: '\x1b[36m', PENDING: '\x1b[90m',
 };
 
-/** `tq result` as plain text: state, value or error, timestamps, worker. */
+/** `tq result` as plain text: state, value or error, timestamps, worker. Everything from the task is neutralised (safe-text.ts). */
 export function renderResult(record: ResultRecord, color: boolean): string {
   const paint = (s: string) => (color ? `${STATE_COLOURS[s] ?? ''}${s}\x1b[0m` : s);
-  const lines = [`id:        ${record.id}`, `task:      ${record.task || '?'}`, `state:     ${paint(record.state)}`];
-  if (record.state === 'SUCCESS') lines.push(`result:    ${JSON.stringify(record.result)}`);
+  const lines = [`id:        ${safeText(record.id)}`, `task:      ${safeText(record.task || '?')}`, `state:     ${paint(safeText(record.state))}`];
+  if (record.state === 'SUCCESS') lines.push(`result:    ${safeText(safeJson(record.result), BLOCK_MAX_CHARS)}`);
   if (record.error) {
-    lines.push(`error:     ${record.error.name}: ${record.error.message}`);
-    if (record.error.stack) lines.push('traceback:', ...record.error.stack.split('\n').map((l) => `  ${l}`));
+    lines.push(`error:     ${safeText(`${record.error.name}: ${record.error.message}`)}`);
+    if (record.error.stack) lines.push('traceback:', ...safeLines(record.error.stack).split('\n').map((l) => `  ${l}`));
   }
-  if (record.progress) lines.push(`progress:  ${Math.round(record.progress.fraction * 100)}%${record.progress.note ? ` ${record.progress.note}` : ''}`);
+  if (record.progress) lines.push(`progress:  ${Math.round(record.progress.fraction * 100)}%${record.progress.note ? ` ${safeText(record.progress.note)}` : ''}`);
   if (record.retries) lines.push(`retries:   ${record.retries}`);
-  if (record.eta) lines.push(`next eta:  ${record.eta}`);
-  if (record.worker) lines.push(`worker:    ${record.worker}`);
-  if (record.queue) lines.push(`queue:     ${record.queue}`);
+  if (record.eta) lines.push(`next eta:  ${safeText(record.eta)}`);
+  if (record.worker) lines.push(`worker:    ${safeText(record.worker)}`);
+  if (record.queue) lines.push(`queue:     ${safeText(record.queue)}`);
   for (const [label, value] of [['enqueued', record.enqueuedAt], ['started', record.startedAt], ['finished', record.finishedAt]] as const) {
-    if (value) lines.push(`${`${label}:`.padEnd(10)} ${value}`);
+    if (value) lines.push(`${`${label}:`.padEnd(10)} ${safeText(value)}`);
   }
   return lines.join('\n');
 }
 
-/** The value alone, as `tq call --wait` prints it: strings bare, the rest as JSON. */
+/**
+ * The value alone, as `tq call --wait` prints it: strings bare (their newlines
+ * kept), the rest as JSON. Neutralised but never cut: it is the command's output.
+ */
 export function renderValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return typeof value === 'string' ? safeLines(value, Infinity) : safeJson(value);
 }
