@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
-import { clusterFlags, destinationOf } from '../cli/cluster-flags.js';
-import { parseSeconds } from '../cli/parse-args.js';
-import { CONTROL_VERBS, runControl, type ControlVerb } from '../runtime/control-command.js';
-import { renderAnswers } from '../ui/inspect-view.js';
+import { clusterFlags, destinationOf, reportAnswers, timeoutMsOf } from '../cli/cluster-flags.js';
+import { CONTROL_VERBS, controlTimeoutMs, parseControl, runControl, type ControlVerb } from '../runtime/control-command.js';
 
 export default class ControlCommand extends TqCommand {
   static override description = 'Tell running workers what to do: revoke, rate_limit, time_limit, pool_grow, pool_shrink, add_consumer, cancel_consumer, shutdown; or requeue-dead.';
@@ -23,13 +21,16 @@ export default class ControlCommand extends TqCommand {
 
   async run(): Promise<void> {
     const { args, flags, argv } = await this.parse(ControlCommand);
+    const verb = args.verb as ControlVerb;
+    const plan = parseControl(verb, (argv as string[]).slice(1)); // bad arguments stop here, before the broker
+    const timeoutMs = timeoutMsOf(flags.timeout, controlTimeoutMs(verb));
     const config = await this.resolveTqConfig(flags);
     const broker = await this.openBroker(config);
-    const answers = await runControl(broker, args.verb as ControlVerb, (argv as string[]).slice(1), {
+    const answers = await runControl(broker, plan, {
       terminate: flags.terminate,
       destination: destinationOf(flags.destination),
-      timeoutMs: (parseSeconds('timeout', flags.timeout) ?? 1) * 1000,
+      timeoutMs,
     });
-    this.log(flags.json ? JSON.stringify(Object.fromEntries(answers.map((a) => [a.source, a.ok ? a.data : { error: a.data }]))) : renderAnswers(args.verb, answers));
+    reportAnswers(answers, { verb, json: flags.json, brokerUrl: broker.displayUrl, silenceFails: verb !== 'revoke' }, (text) => this.log(text));
   }
 }

@@ -1,10 +1,10 @@
 import { Args } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
-import { clusterFlags, destinationOf } from '../cli/cluster-flags.js';
-import { parseSeconds } from '../cli/parse-args.js';
+import { clusterFlags, destinationOf, reportAnswers, timeoutMsOf } from '../cli/cluster-flags.js';
 import { BROKER_VERBS, inspect, WORKER_VERBS, type InspectVerb } from '../runtime/inspect.js';
-import { renderAnswers } from '../ui/inspect-view.js';
-import { safeJson } from '../runtime/safe-text.js';
+
+/** Inspect's verbs are answered at once by each worker, so 1 s is enough unless one is busy. */
+const INSPECT_TIMEOUT_MS = 1000;
 
 export default class InspectCommand extends TqCommand {
   static override description = `Ask the running workers (${WORKER_VERBS.join(', ')}) or the broker (${BROKER_VERBS.join(', ')}).`;
@@ -16,13 +16,13 @@ export default class InspectCommand extends TqCommand {
   async run(): Promise<void> {
     const { args, flags, argv } = await this.parse(InspectCommand);
     const config = await this.resolveTqConfig(flags);
+    const timeoutMs = timeoutMsOf(flags.timeout, INSPECT_TIMEOUT_MS);
     const broker = await this.openBroker(config);
     const answers = await inspect(broker, args.verb as InspectVerb, {
       ids: (argv as string[]).slice(1),
       destination: destinationOf(flags.destination),
-      timeoutMs: (parseSeconds('timeout', flags.timeout) ?? 1) * 1000,
+      timeoutMs,
     });
-    this.log(flags.json ? safeJson(Object.fromEntries(answers.map((a) => [a.source, a.ok ? a.data : { error: a.data }]))) : renderAnswers(args.verb, answers));
-    if (answers.length === 0) process.exitCode = 5;
+    reportAnswers(answers, { verb: args.verb, json: flags.json, brokerUrl: broker.displayUrl, silenceFails: true }, (text) => this.log(text));
   }
 }

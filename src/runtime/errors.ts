@@ -9,6 +9,7 @@ export type TqErrorCode =
   | 'UNKNOWN_TASK'
   | 'BROKER_UNREACHABLE'
   | 'BROKER_CORRUPT'
+  | 'BROKER_REFUSED'
   | 'CONFIG'
   | 'DISCOVERY'
   | 'MESSAGE_TOO_LARGE'
@@ -16,7 +17,8 @@ export type TqErrorCode =
   | 'TASK_FAILED'
   | 'UNKNOWN_ID'
   | 'LEASE_LOST'
-  | 'NOT_SERIALIZABLE';
+  | 'NOT_SERIALIZABLE'
+  | 'WORKER_ERROR';
 
 export interface TqErrorOptions {
   hint?: string;
@@ -48,12 +50,14 @@ export const EXIT_CODES: Record<TqErrorCode | 'OK' | 'BUG', number> = {
   DISCOVERY: 3,
   BROKER_UNREACHABLE: 4,
   BROKER_CORRUPT: 4,
+  BROKER_REFUSED: 4,
   MESSAGE_TOO_LARGE: 2,
   TIMEOUT: 5,
   TASK_FAILED: 6,
   UNKNOWN_ID: 7,
   LEASE_LOST: 1,
   NOT_SERIALIZABLE: 6,
+  WORKER_ERROR: 8,
 };
 
 /** A plain, JSON-safe description of an error, as stored in a FAILURE result. */

@@ -15,8 +15,11 @@ export interface InspectOptions {
   timeoutMs?: number;
 }
 
-/** Per-worker answers for worker verbs; one answer under the broker's name for broker verbs. */
-export type InspectAnswer = { source: string; ok: boolean; data: unknown }[];
+/**
+ * Per-worker answers for worker verbs; one answer under the broker's name for broker verbs.
+ * `noReply`: a worker that was expected and did not answer (`data` says why).
+ */
+export type InspectAnswer = { source: string; ok: boolean; data: unknown; noReply?: boolean }[];
 
 /** Listings of dead and scheduled messages say which task each one is for, as far as its body can be read (null: it cannot). */
 export type Named<T> = T & { task: string | null };
@@ -36,7 +39,7 @@ export async function inspect(broker: Broker, verb: InspectVerb, options: Inspec
       if (verb === 'query_task' && (options.ids ?? []).length === 0) throw new TqError('BAD_INPUT', 'query_task needs one or more task ids');
       const command = (verb === 'query_task' ? { verb, ids: options.ids! } : { verb }) as ControlCommand;
       const replies = await broadcast(broker, command, options);
-      return replies.map((r) => ({ source: r.hostname, ok: r.ok, data: r.data }));
+      return replies.map((r) => ({ source: r.hostname, ok: r.ok, data: r.data, noReply: r.noReply }));
     }
   }
 }

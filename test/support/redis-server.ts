@@ -13,6 +13,12 @@ export interface RedisServerOptions {
   config?: Record<string, string>;
   /** Serve TLS only (PEM file paths); the URL is then rediss://. */
   tls?: { cert: string; key: string; ca: string };
+  /**
+   * More command-line arguments, as redis-server takes them, for settings of
+   * several words: ['--maxmemory', '2mb'], ['--user', 'ro', 'on', '>pw', '~tq:*', '+@read'],
+   * ['--replicaof', '127.0.0.1', '6379'].
+   */
+  args?: string[];
 }
 
 export interface RedisServer {
@@ -52,6 +58,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--maxmemory-policy', 'noeviction',
     ...(options.appendonly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
     ...Object.entries(options.config ?? {}).flatMap(([k, v]) => [`--${k}`, v]),
+    ...(options.args ?? []),
   ];
   let child: ChildProcess | undefined;
   const exitedChild = new WeakSet<ChildProcess>();

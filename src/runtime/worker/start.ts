@@ -52,15 +52,34 @@ export async function prepareWorker(config: TqConfig, log: Logger, color = false
   return { worker, broker: client.broker, registry, pool, hostname, close: () => client.close() };
 }
 
-/** A Redis that may evict keys can silently drop queued messages: say so loudly, or refuse with --strict. */
+/**
+ * A Redis that may evict keys can silently drop queued messages: say so loudly, or refuse with --strict.
+ * First, that Redis lets the worker work at all (ACL, memory, a replica…): a refusal stops start-up
+ * here, before the pool starts, with one line (exit 4). A policy the worker cannot read (an ACL user
+ * without CONFIG) is not taken for safe: a warning, or with --strict a refusal (exit 4).
+ */
 async function checkEviction(broker: Broker, strict: boolean, log: Logger): Promise<void> {
   if (broker.kind !== 'redis') return;
-  const { checkEvictionPolicy } = await import('../brokers/redis/index.js');
-  const policy = await checkEvictionPolicy(broker);
-  if (policy === null || policy === 'noeviction') return;
-  const message = `Redis maxmemory-policy is '${policy}': under memory pressure Redis may evict queued tasks and results`;
-  const hint = 'run CONFIG SET maxmemory-policy noeviction (and persist it in redis.conf)';
-  if (strict) throw new TqError('CONFIG', message, { hint });
+  const { checkAccess, checkEvictionPolicy } = await import('../brokers/redis/index.js');
+  await checkAccess(broker);
+  let policy: string | null;
+  let why = 'Redis named none';
+  try {
+    policy = await checkEvictionPolicy(broker);
+  } catch (err) {
+    if (!(err instanceof TqError) || err.code !== 'BROKER_REFUSED') throw err;
+    policy = null;
+    why = (err.cause as Error | undefined)?.message ?? err.message;
+  }
+  if (policy === 'noeviction') return;
+  const unknown = policy === null;
+  const message = unknown
+    ? `cannot read Redis maxmemory-policy (${why.trim()}), so cannot check that Redis never evicts queued tasks`
+    : `Redis maxmemory-policy is '${policy}': under memory pressure Redis may evict queued tasks and results`;
+  const hint = unknown
+    ? "verify it is noeviction (as an admin: CONFIG GET maxmemory-policy), or grant tq's user +config|get"
+    : 'run CONFIG SET maxmemory-policy noeviction (and persist it in redis.conf)';
+  if (strict) throw new TqError(unknown ? 'BROKER_REFUSED' : 'CONFIG', `--strict: ${message}`, { hint });
   log.warn(`${message}. ${hint}; --strict refuses to start.`);
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Redis, type RedisOptions } from 'ioredis';
 import { maskUrl, type RedisTlsOptions } from '../../config.js';
 import { TqError } from '../../errors.js';
+import { mapRefusals, refusalOf } from './reply-errors.js';
 
 /** `connect()` gives up after this long, so `tq call` never hangs on a dead Redis. */
 export const CONNECT_TIMEOUT_MS = 4_000;
@@ -21,8 +22,11 @@ export type ConnectionRole = 'commands' | 'blocking' | 'subscriber';
  * commands wait for it (maxRetriesPerRequest: null), so a worker rides out a
  * Redis restart. Before that, the first failure ends it, so `connect()` can
  * report an unreachable Redis at once.
+ *
+ * Refusals (out of memory, ACL, a replica…) reject as TqError BROKER_REFUSED
+ * (see reply-errors.ts); `prefix` names tq's keys in their hints.
  */
-export function createConnection(url: string, role: ConnectionRole, tls: RedisTlsOptions | undefined): Redis {
+export function createConnection(url: string, role: ConnectionRole, tls: RedisTlsOptions | undefined, prefix = 'tq:'): Redis {
   let wasReady = role !== 'commands';
   const options: RedisOptions = {
     lazyConnect: true,
@@ -36,7 +40,7 @@ export function createConnection(url: string, role: ConnectionRole, tls: RedisTl
     retryStrategy: (times) => (wasReady ? Math.min(times * 50, MAX_RECONNECT_DELAY_MS) : null),
   };
   if (/^rediss:/i.test(url)) options.tls = tlsOptions(tls ?? {});
-  const redis = new Redis(url, options);
+  const redis = mapRefusals(new Redis(url, options), maskUrl(url), prefix);
   redis.once('ready', () => {
     wasReady = true;
   });
@@ -51,9 +55,11 @@ const lastErrors = new WeakMap<Redis, Error>();
 
 /**
  * Connects within CONNECT_TIMEOUT_MS or throws BROKER_UNREACHABLE with the
- * password masked, and checks the server is recent enough.
+ * password masked, and checks the server is recent enough. A server that
+ * answered but refused (a wrong password, a database it does not have)
+ * throws BROKER_REFUSED with the reason instead.
  */
-export async function connectWithin(redis: Redis, url: string): Promise<void> {
+export async function connectWithin(redis: Redis, url: string, prefix = 'tq:'): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS);
@@ -63,6 +69,9 @@ export async function connectWithin(redis: Redis, url: string): Promise<void> {
   } catch (err) {
     redis.disconnect();
     const cause = lastErrors.get(redis) ?? (err as Error);
+    const refused = refusalOf(cause, maskUrl(url), prefix, 'the connection');
+    if (refused) throw refused;
+    if (err instanceof TqError && err.code === 'BROKER_REFUSED') throw err;
     throw new TqError('BROKER_UNREACHABLE', `cannot reach Redis at ${maskUrl(url)}: ${cause.message}`, {
       hint: 'check that redis-server is running and that the URL, password and TLS settings are right',
       cause,
@@ -70,7 +79,19 @@ export async function connectWithin(redis: Redis, url: string): Promise<void> {
   } finally {
     clearTimeout(timer);
   }
-  const info = await redis.info('server');
+  // ioredis reports a refused SELECT only as an 'error' event and goes on, on database 0.
+  const refused = refusalOf(lastErrors.get(redis), maskUrl(url), prefix, 'the connection');
+  if (refused) {
+    redis.disconnect();
+    throw refused;
+  }
+  let info: string;
+  try {
+    info = await redis.info('server');
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
   const version = /redis_version:(\S+)/.exec(info)?.[1] ?? '0';
   if (Number.parseInt(version, 10) < MIN_REDIS_MAJOR) {
     redis.disconnect();

@@ -10,9 +10,15 @@ export function createRedisBroker(options: BrokerOptions): Broker {
 
 /**
  * The broker's Redis `maxmemory-policy` (anything but `noeviction` can lose
- * queued messages), or null when the broker is not Redis or the server hides
- * CONFIG. The worker warns on it, and refuses to start with `--strict`.
+ * queued messages), or null when the broker is not Redis or the server names
+ * none. Throws BROKER_REFUSED when the server will not say (no CONFIG
+ * permission). The worker warns on both, and refuses to start with `--strict`.
  */
 export async function checkEvictionPolicy(broker: Broker): Promise<string | null> {
   return broker instanceof RedisBroker ? broker.evictionPolicy() : null;
+}
+
+/** Throws BROKER_REFUSED when a worker could not do its work on this Redis (ACL, out of memory, a replica…). */
+export async function checkAccess(broker: Broker): Promise<void> {
+  if (broker instanceof RedisBroker) await broker.checkAccess();
 }

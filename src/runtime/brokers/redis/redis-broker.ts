@@ -16,6 +16,7 @@ import { encodeEvents } from '../event-codec.js';
 import { ChannelWaiter, readOrWait } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';
+import { checkAccess } from './access-check.js';
 
 /**
  * Messages per enqueue script call. A bulk enqueue sends its calls pipelined,
@@ -61,7 +62,7 @@ export class RedisBroker implements Broker {
   constructor(private readonly options: BrokerOptions) {
     this.displayUrl = maskUrl(options.url);
     this.prefix = options.keyPrefix || 'tq:';
-    const connection = (role: ConnectionRole) => createConnection(options.url, role, options.redisTls);
+    const connection = (role: ConnectionRole) => createConnection(options.url, role, options.redisTls, this.prefix);
     this.redis = connection('commands');
     this.scripts = bindScripts(this.redis);
     this.markers = new MarkerWaiter(() => connection('blocking'), this.redis);
@@ -77,7 +78,7 @@ export class RedisBroker implements Broker {
   async connect(): Promise<void> {
     if (this.state === 'open') return;
     if (this.state === 'closed') throw this.closedError();
-    await connectWithin(this.redis, this.options.url);
+    await connectWithin(this.redis, this.options.url, this.prefix);
     this.state = 'open';
   }
 
@@ -233,16 +234,21 @@ export class RedisBroker implements Broker {
 
   /**
    * Redis's `maxmemory-policy`. Anything but `noeviction` lets Redis drop
-   * queued messages under memory pressure. null when the server hides CONFIG.
+   * queued messages under memory pressure. null when the server names no
+   * policy; throws BROKER_REFUSED when it will not say (an ACL user without
+   * CONFIG, or a managed Redis that renamed it), so the caller cannot take
+   * "unknown" for "safe".
    */
   async evictionPolicy(): Promise<string | null> {
     this.assertOpen();
-    try {
-      const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
-      return reply[1] ?? null;
-    } catch {
-      return null; // managed Redis services often rename or disable CONFIG
-    }
+    const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
+    return reply[1] ?? null;
+  }
+
+  /** Throws BROKER_REFUSED when Redis refuses what a worker needs (see access-check.ts). */
+  async checkAccess(): Promise<void> {
+    this.assertOpen();
+    await checkAccess(this.redis, this.scripts, this.prefix);
   }
 
   /** The scripts bound to a blocking connection (bound once per connection). */
