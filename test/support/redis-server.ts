@@ -80,7 +80,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     const proc = child;
     if (!proc || exitedChild.has(proc)) return;
     process.kill(proc.pid!, signal);
-    await waitFor(() => exitedChild.has(proc), `redis-server pid ${proc.pid} to exit`, 10_000, 10);
+    await waitFor(() => exitedChild.has(proc), `redis-server pid ${proc.pid} to exit`, signal === 'SIGKILL' ? 10_000 : 5_000, 10);
   };
 
   await start();
@@ -92,7 +92,8 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       return child!.pid!;
     },
     stop: async () => {
-      await killChild('SIGTERM');
+      // A server stuck in a script ignores SIGTERM: it gets SIGKILL rather than outliving the test run.
+      await killChild('SIGTERM').catch(() => killChild('SIGKILL'));
       rmSync(dir, { recursive: true, force: true });
     },
     kill9: () => killChild('SIGKILL'),
