@@ -15,6 +15,7 @@ export type TqErrorCode =
   | 'TIMEOUT'
   | 'TASK_FAILED'
   | 'UNKNOWN_ID'
+  | 'DUPLICATE_ID'
   | 'LEASE_LOST'
   | 'NOT_SERIALIZABLE';
 
@@ -52,6 +53,7 @@ export const EXIT_CODES: Record<TqErrorCode | 'OK' | 'BUG', number> = {
   TIMEOUT: 5,
   TASK_FAILED: 6,
   UNKNOWN_ID: 7,
+  DUPLICATE_ID: 2,
   LEASE_LOST: 1,
   NOT_SERIALIZABLE: 6,
 };
