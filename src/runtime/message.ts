@@ -158,8 +158,9 @@ export function prototypeKeyProblem(path: string): string {
  * key, so it needs no walk.
  */
 function mayHoldPrototypeKey(body: string): boolean {
-  return body.includes('__proto__') || body.includes('prototype') || body.includes('\\u');
+  return MAY_REACH_PROTOTYPE.test(body);
 }
+const MAY_REACH_PROTOTYPE = /__proto__|prototype|\\u/;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
