@@ -11,6 +11,7 @@ export {
   closeDefaultClient,
   buildEnvelope,
   Client,
+  DuplicateTaskIdError,
   type ClientOptions,
   type SendOptions,
 } from './runtime/client.js';

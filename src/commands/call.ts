@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { parseJsonFlag, parsePositional, parseSeconds } from '../cli/parse-args.js';
-import { callTask } from '../runtime/call.js';
+import { callTask, pastEtaWarning } from '../runtime/call.js';
 import { TaskFailedError } from '../runtime/errors.js';
 import { renderValue } from '../ui/result-view.js';
 
@@ -48,6 +48,8 @@ export default class CallCommand extends TqCommand {
     };
     const client = await this.openClient(config);
     const result = await callTask(client, config, args.name, options, flags.check);
+    const late = pastEtaWarning(flags.eta);
+    if (late) this.logToStderr(`Warning: ${late}`);
     if (!flags.wait) {
       this.log(flags.json ? JSON.stringify({ id: result.id }) : result.id);
       return;

@@ -8,6 +8,7 @@ import { LineRouter, wantsDashboard } from '../ui/dashboard/output-mode.js';
 import { handleShutdownSignals } from '../cli/shutdown.js';
 import { startWorkerOutput } from '../cli/worker-output.js';
 import { ClusterAgent } from '../runtime/control/agent.js';
+import type { BeatEntry } from '../runtime/beat/index.js';
 
 export default class WorkerCommand extends TqCommand {
   static override description = 'Run a worker: take tasks from the broker and run them.';
@@ -48,22 +49,29 @@ export default class WorkerCommand extends TqCommand {
     const color = this.color(process.stderr);
     const lines = new LineRouter();
     const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json, write: lines.write });
-    const prepared = await prepareWorker(config, log, color, flags.strict);
+    // Only -B pays for the scheduler (cron-parser, luxon). Its schedule is checked right after
+    // discovery, before anything that keeps the process alive is started: a bad entry exits 2 at once.
+    const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
+    let beatEntries: BeatEntry[] = [];
+    const prepared = await prepareWorker(config, log, { color, strict: flags.strict, check: (registry) => void (beatEntries = scheduler?.collectSchedule(config, registry) ?? []) });
     const { worker, pool } = prepared;
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
     const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
-    const output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
+    let output: { stop(): Promise<void> } | undefined;
     const agent = new ClusterAgent({
       worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
       version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],
       requestShutdown: () => shutdown.request('shutdown command'),
     });
-    // Only -B pays for the scheduler (cron-parser, luxon). Its schedule is validated before
-    // the worker takes anything, so a bad schedule stops start-up cleanly.
-    const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
-    const beatEntries = scheduler ? scheduler.collectSchedule(config, prepared.registry) : [];
-    worker.start();
-    await agent.start();
+    try {
+      output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
+      worker.start();
+      await agent.start();
+    } catch (err) {
+      // What started must end, or its handles keep the process from exiting with the error's code.
+      await Promise.allSettled([output?.stop(), prepared.abort()]);
+      throw err;
+    }
     const beat = new AbortController();
     const beatDone = scheduler?.runBeat({ config, broker: prepared.broker, entries: beatEntries, log: log.child('beat'), signal: beat.signal });
     log.info(`${prepared.hostname} ready.`);

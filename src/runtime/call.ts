@@ -21,3 +21,16 @@ export async function callTask(client: Client, config: TqConfig, name: string, o
   }
   return client.sendTask(name, options);
 }
+
+/**
+ * What `tq call` says before sending: an eta that has already passed is
+ * allowed (the task runs at once, as a countdown of 0 would), but is most
+ * likely a mistake, such as a time zone left off. (An expiry in the past is
+ * refused by the client: that task could never run.)
+ */
+export function pastEtaWarning(eta: string | undefined, now = Date.now()): string | undefined {
+  if (eta === undefined) return undefined;
+  const at = Date.parse(eta);
+  if (Number.isNaN(at) || at > now) return undefined;
+  return `eta ${new Date(at).toISOString()} is in the past: the task runs at once`;
+}

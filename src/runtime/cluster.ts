@@ -11,6 +11,11 @@ export interface WorkerHeartbeat {
   pool: string;
   concurrency: number;
   queues: string[];
+  /**
+   * The task names it registers, so another worker can tell whether a message
+   * it cannot run has a taker (absent in heartbeats of older workers).
+   */
+  tasks?: string[];
   active: number;
   processed: number;
   failed: number;

@@ -16,6 +16,7 @@ export type TqErrorCode =
   | 'TIMEOUT'
   | 'TASK_FAILED'
   | 'UNKNOWN_ID'
+  | 'DUPLICATE_ID'
   | 'LEASE_LOST'
   | 'NOT_SERIALIZABLE'
   | 'WORKER_ERROR';
@@ -55,6 +56,7 @@ export const EXIT_CODES: Record<TqErrorCode | 'OK' | 'BUG', number> = {
   TIMEOUT: 5,
   TASK_FAILED: 6,
   UNKNOWN_ID: 7,
+  DUPLICATE_ID: 2,
   LEASE_LOST: 1,
   NOT_SERIALIZABLE: 6,
   WORKER_ERROR: 8,

@@ -23,6 +23,15 @@ export interface TaskMessage {
   headers: Record<string, unknown>;
 }
 
+/**
+ * What a task name may be: 1–200 letters, digits, `_`, `.`, `:` or `-`. The
+ * client refuses other names at send time and the worker dead-letters them, so
+ * a name never carries a path, a space or a control character.
+ */
+export const TASK_NAME_PATTERN = /^[\w.:-]{1,200}$/;
+/** The longest task id a message may carry. */
+export const MAX_ID_LENGTH = 200;
+
 export const MIN_PRIORITY = 0;
 export const MAX_PRIORITY = 9;
 export const DEFAULT_PRIORITY = 4;
@@ -77,21 +86,21 @@ export function decodeMessage(body: string, maxBytes: number): DecodeResult {
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'not a JSON object' };
   const m = raw as Record<string, unknown>;
-  const problems = messageProblems(m);
+  const problems = messageProblems(m, body);
   if (problems.length > 0) return { ok: false, reason: problems.join('; ') };
   return { ok: true, message: m as unknown as TaskMessage };
 }
 
 /** What is wrong with a parsed body, field by field (none for a valid message). */
-function messageProblems(m: Record<string, unknown>): string[] {
+function messageProblems(m: Record<string, unknown>, body: string): string[] {
   const problems: string[] = [];
   const expect = (cond: boolean, what: string) => {
     if (!cond) problems.push(what);
   };
-  expect(typeof m.id === 'string' && m.id.length > 0 && m.id.length <= 200, 'id must be a non-empty string');
-  expect(typeof m.task === 'string' && /^[\w.:-]{1,200}$/.test(m.task), 'task must be a task name');
+  expect(typeof m.id === 'string' && m.id.length > 0 && m.id.length <= MAX_ID_LENGTH, 'id must be a non-empty string');
+  expect(typeof m.task === 'string' && TASK_NAME_PATTERN.test(m.task), 'task must be a task name');
   expect(Array.isArray(m.args), 'args must be an array');
-  expect(isPlainObject(m.kwargs), 'kwargs must be an object');
+  expect(isObject(m.kwargs), 'kwargs must be an object');
   expect(typeof m.queue === 'string', 'queue must be a string');
   expect(Number.isInteger(m.priority) && (m.priority as number) >= MIN_PRIORITY && (m.priority as number) <= MAX_PRIORITY, 'priority must be 0–9');
   expect(m.eta === null || isIsoDate(m.eta), 'eta must be an ISO date or null');
@@ -99,14 +108,67 @@ function messageProblems(m: Record<string, unknown>): string[] {
   expect(Number.isInteger(m.retries) && (m.retries as number) >= 0, 'retries must be a whole number');
   expect(typeof m.rootId === 'string', 'rootId must be a string');
   expect(m.parentId === null || typeof m.parentId === 'string', 'parentId must be a string or null');
-  expect(isPlainObject(m.headers), 'headers must be an object');
+  expect(isObject(m.headers), 'headers must be an object');
+  if (mayHoldPrototypeKey(body)) {
+    for (const field of ['args', 'kwargs', 'headers'] as const) {
+      const path = prototypeKeyPath(m[field], field);
+      if (path) problems.push(prototypeKeyProblem(path));
+    }
+  }
   return problems;
+}
+
+/**
+ * Where `value` holds a key that can reach a prototype, as a path such as
+ * `kwargs.user.__proto__`, or null when it holds none. Two kinds, at any depth:
+ * a `__proto__` key (JSON.parse makes it an own key, which any copy by
+ * assignment, such as Object.assign or a hand-written deep merge, turns into a
+ * prototype change), and a `prototype` key inside a `constructor` key (the
+ * path by which a naive deep merge reaches Object.prototype). A `constructor`
+ * or `prototype` key alone is plain data and stays allowed. Cycles (possible
+ * in objects a caller builds) are walked once.
+ */
+export function prototypeKeyPath(value: unknown, root: string): string | null {
+  const seen = new Set<object>();
+  const stack: { value: unknown; path: string; key: string }[] = [{ value, path: root, key: '' }];
+  while (stack.length > 0) {
+    const { value: v, path, key: parentKey } = stack.pop()!;
+    if (typeof v !== 'object' || v === null || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      v.forEach((item, i) => stack.push({ value: item, path: `${path}[${i}]`, key: '' }));
+      continue;
+    }
+    for (const key of Object.keys(v)) {
+      if (key === '__proto__' || (key === 'prototype' && parentKey === 'constructor')) return `${path}.${key}`;
+      stack.push({ value: (v as Record<string, unknown>)[key], path: `${path}.${key}`, key });
+    }
+  }
+  return null;
+}
+
+/** The one wording, at send time and in a dead letter's reason. */
+export function prototypeKeyProblem(path: string): string {
+  return `${path}: a key that can reach an object's prototype (refused, so no copy of the message can pollute one)`;
+}
+
+/**
+ * A fast pass for the common case: a body without `__proto__`, `prototype`
+ * and any `\u` escape (by which a key could spell them) cannot hold such a
+ * key, so it needs no walk.
+ */
+function mayHoldPrototypeKey(body: string): boolean {
+  return MAY_REACH_PROTOTYPE.test(body);
+}
+const MAY_REACH_PROTOTYPE = /__proto__|prototype|\\u/;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A plain object whose own keys cannot reach Object.prototype. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return !Object.prototype.hasOwnProperty.call(value, '__proto__');
+  return isObject(value) && !Object.prototype.hasOwnProperty.call(value, '__proto__');
 }
 
 function isIsoDate(value: unknown): boolean {

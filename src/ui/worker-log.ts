@@ -1,6 +1,6 @@
 import type { LogFields, Logger } from '../runtime/log.js';
 import type { Outcome } from '../runtime/worker/outcome.js';
-import type { Worker } from '../runtime/worker/worker.js';
+import type { Unstored, Worker } from '../runtime/worker/worker.js';
 import { summarize } from '../runtime/worker/records.js';
 
 const STATES: Record<Outcome['kind'], string> = { success: 'SUCCESS', failure: 'FAILURE', retry: 'RETRY', revoked: 'REVOKED', reject: 'REJECTED' };
@@ -14,11 +14,12 @@ export function logWorkerEvents(worker: Worker, log: Logger): void {
   // At -l warn a busy worker would build two info lines per task only to drop them.
   const info = log.enabled('info');
   if (info) worker.on('task-received', (m) => log.info(`Task ${m.task}[${m.id}] received`, { taskId: m.id, task: m.task, state: 'RECEIVED' }));
-  worker.on('task-finished', (outcome, accepted) => {
-    if (outcome.kind === 'success' && !info) return;
+  worker.on('task-finished', (outcome, accepted, unstored) => {
     const m = outcome.message;
     const who = m ? `${m.task}[${m.id}]` : 'message';
-    const late = accepted ? '' : ' (lease lost: another worker owns this task now; outcome discarded)';
+    if (unstored) return log.error(`Task ${who}: its outcome (${outcome.kind}) could not be stored: ${notStored(unstored)}`, { taskId: m?.id, task: m?.task, state: STATES[outcome.kind], unstored: true });
+    if (outcome.kind === 'success' && !info) return;
+    const late = accepted ? '' : ' (lease lost: the broker no longer holds this task for this worker, so it may run elsewhere; outcome discarded)';
     const fields: LogFields = {
       taskId: m?.id,
       task: m?.task,
@@ -41,6 +42,12 @@ export function logWorkerEvents(worker: Worker, log: Logger): void {
   });
   worker.on('lease-lost', (id) => log.warn(`Lease on task ${id} was lost; it may run again elsewhere`, { taskId: id }));
   worker.on('broker-error', (err) => log.error(`Broker error: ${(err as Error)?.message ?? String(err)}`));
+}
+
+/** Why an outcome is not in the broker, and what becomes of the task. */
+function notStored({ error, runsAgain }: Unstored): string {
+  const why = (error as Error)?.message ?? String(error);
+  return `${why}; ${runsAgain ? 'the message stays in the broker and runs again once its lease lapses' : 'it was acknowledged before it ran (acksLate: false), so it does not run again'}`;
 }
 
 function seconds(ms: number): string {

@@ -128,3 +128,16 @@ describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits o
     expect((await client.broker.stats(['default']))[0]?.ready).toBe(4);
   });
 });
+
+describe('soft time limits in the log', () => {
+  const deploy = useDeployments(sqliteSetup());
+
+  it.each(['solo', 'async', 'threads', 'prefork'])('logs a warning with the task, its id and the limit when a soft limit fires (%s)', async (pool) => {
+    const d = deploy();
+    const w = await d.worker(TASKS, ['-P', pool, '-c', '1']);
+    const client = await d.client();
+    const soft = await client.sendTask('soft');
+    await expect(soft.get({ timeout: 30_000 })).rejects.toThrow(/SoftTimeLimitExceeded/);
+    await w.waitForOutput(new RegExp(`WARN/.*Task soft\\[${soft.id}\\] passed its soft time limit \\(0\\.3s\\): its AbortSignal fired`));
+  });
+});

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { sqliteSetup, useDeployments } from '../support/project.js';
 
 const TASKS = 'test/fixtures/beat-e2e/tasks';
@@ -37,6 +38,24 @@ describe('what a worker loads at start-up', () => {
     const modules = await modulesLoadedBy(['-B']);
     expect(packages(modules, BEAT_ONLY)).toContain('cron-parser');
     expect(packages(modules, DASHBOARD_ONLY)).toEqual([]);
+  });
+});
+
+describe('a worker that cannot start', () => {
+  const deploy = useDeployments(sqliteSetup());
+
+  it.each(['prefork', 'async'])('exits 2 at once, with the entry named and nothing taken, on an invalid -B schedule (%s pool)', async (pool) => {
+    const d = deploy();
+    const config = d.file('tq.config.json');
+    writeFileSync(config, JSON.stringify({ beat: { nightly: { task: 'record', cron: '0 3 * *' } } }));
+    const client = await d.client();
+    const waiting = await client.sendTask('record', { args: [d.file('ran.txt'), 'x'] });
+    // A prefork pool's children kept the process alive: it printed the error, never became ready and ignored SIGTERM.
+    const r = await runCli(['worker', '-B', '-P', pool, '-c', '1', '--config', config, '--tasks', TASKS, '--broker', d.brokerUrl], { timeoutMs: 20_000 });
+    expect(r.stderr).toMatch(/beat entry 'nightly' has an invalid cron/);
+    expect(r.stdout + r.stderr).not.toMatch(/ready\./);
+    expect(r.code).toBe(2);
+    expect(await waiting.state()).toBe('PENDING');
   });
 });
 

@@ -46,4 +46,19 @@ describe('worker log lines', () => {
     expect(entries[2]).toMatchObject({ level: 'error', taskId: 't-1', task: 'add', state: 'FAILURE', runtimeMs: 3, error: 'Error' });
     expect(entries[2]).not.toHaveProperty('leaseLost');
   });
+
+  it('tells a refused finish (lease lost) from one the broker could not store, even at -l warn', () => {
+    const lines: string[] = [];
+    const worker = new EventEmitter() as unknown as Worker;
+    logWorkerEvents(worker, createLogger({ level: 'warn', write: (line) => lines.push(line) }));
+    const success = { kind: 'success' as const, message, value: 5, runtimeMs: 3 };
+    worker.emit('task-finished', { kind: 'failure', message, error: { name: 'Error', message: 'boom' }, runtimeMs: 3, exhausted: false }, false);
+    worker.emit('task-finished', success, false, { error: new Error('OOM command not allowed'), runsAgain: true });
+    worker.emit('task-finished', success, false, { error: new Error('connection closed'), runsAgain: false });
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/failed in 0\.003s: Error: boom \(lease lost: the broker no longer holds this task for this worker/);
+    expect(lines[1]).toMatch(/ERROR.*Task add\[t-1\]: its outcome \(success\) could not be stored: OOM command not allowed; the message stays in the broker and runs again once its lease lapses/);
+    expect(lines[2]).toMatch(/could not be stored: connection closed; it was acknowledged before it ran \(acksLate: false\), so it does not run again/);
+    expect(lines.slice(1).join('\n')).not.toMatch(/lease lost/);
+  });
 });

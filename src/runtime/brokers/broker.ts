@@ -34,8 +34,19 @@ export interface Broker extends ClusterVerbs {
    * Adds messages (ready, or scheduled when `etaMs` is in the future). Bulk is
    * one round trip. Atomic per message. `sentEvents` (their task-sent events)
    * are appended to the event stream in the same round trip, after the messages.
+   *
+   * An id the broker already knows is not added: a message of that id is
+   * queued, scheduled or leased, or a result is stored under it (the first
+   * copy and the result stay as they were). Nor is the second copy of an id
+   * given twice in one call. Returns the ids not added, in the order given
+   * (empty when every message was added); the caller decides what that means
+   * (the client refuses such a send with DUPLICATE_ID). One exception: a
+   * message already queued with exactly the same body counts as added, so a
+   * send that a reconnecting client repeats is not reported as a duplicate.
+   * A single message that was not added appends no event; in a bulk call the
+   * events of ids not added may still be appended (Redis).
    */
-  enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void>;
+  enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<string[]>;
 
   /**
    * Enqueues only if `uniqueKey` was never claimed (within `ttlMs`): the claim and
@@ -116,8 +127,25 @@ export interface Broker extends ClusterVerbs {
    */
   acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }>;
 
-  /** Removes ready messages of the given queues (never leased or scheduled ones). Count per queue. */
+  /**
+   * Removes the ready messages of the given queues (never leased or scheduled
+   * ones) and, in the same atomic step, records each removed task REVOKED
+   * with the reason 'purged', so its waiters learn it at once (they are woken
+   * as for any final result) and `tq result` shows why it never ran; appends a
+   * task-revoked event per task. Count removed per queue.
+   */
   purge(queues: readonly string[]): Promise<Record<string, number>>;
+
+  /**
+   * The task names of the first `max` ready messages of each queue, in the
+   * order a reserve would take them (priority, then FIFO), counted per name.
+   * A read only: it takes, leases and changes nothing, so it may be out of
+   * date the moment it returns; scheduled and leased messages are not looked
+   * at. A body that is not a message with a task name counts under ''. One
+   * round trip (one script on Redis, one statement per queue on SQLite).
+   * A worker uses it at start-up to warn about tasks it cannot run.
+   */
+  peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]>;
 
   /** Depth of each known queue (or of the ones named). */
   stats(queues?: readonly string[]): Promise<QueueStats[]>;
@@ -215,6 +243,14 @@ export interface FinishOutcome {
   next: Reservation[];
 }
 
+/** How many of the ready messages a peek looked at name one task. */
+export interface ReadyTaskCount {
+  queue: string;
+  /** '' for a body that names no task (it will be dead-lettered as malformed). */
+  task: string;
+  count: number;
+}
+
 export interface QueueStats {
   queue: string;
   ready: number;
@@ -239,6 +275,9 @@ export interface BrokerOptions {
    */
   maxMessageBytes?: number;
 }
+
+/** The reason in the REVOKED record of a task that a purge removed. */
+export const PURGE_REASON = 'purged';
 
 /** Dead letters a broker keeps, older ones dropped first: per queue on Redis, in all on SQLite. */
 export const DEAD_LETTER_CAP = 10_000;

@@ -21,6 +21,7 @@ export function heartbeatOf(source: HeartbeatSource, state: 'online' | 'offline'
     pool: source.pool,
     concurrency: worker.concurrency,
     queues: source.queues(),
+    tasks: worker.registry.names(),
     active: worker.active.size,
     processed: c.succeeded + c.failed + c.retried + c.revoked + c.rejected,
     failed: c.failed,

@@ -1,5 +1,6 @@
 import type { RegisteredTask } from '../discovery.js';
 import type { SerializedError } from '../errors.js';
+import type { Reservation } from '../brokers/broker.js';
 import type { TaskMessage } from '../message.js';
 import type { InvokeResult } from './invoke.js';
 import { decideFailure } from './policy.js';
@@ -11,8 +12,22 @@ export type Outcome =
   | { kind: 'failure'; message: TaskMessage; error: SerializedError; runtimeMs: number; exhausted: boolean }
   | { kind: 'retry'; message: TaskMessage; error: SerializedError; delayMs: number; runtimeMs: number }
   | { kind: 'revoked'; message: TaskMessage; reason: string }
-  /** Not a task we can run at all: dead-lettered with the reason. */
-  | { kind: 'reject'; message: TaskMessage | null; reason: string };
+  /**
+   * Not a task we can run at all: dead-lettered with the reason, and stored
+   * FAILURE ('Rejected'). `message` is null when the body did not decode; the
+   * record then goes under the id of `delivery`.
+   */
+  | { kind: 'reject'; message: TaskMessage | null; reason: string; delivery?: Pick<Reservation, 'id' | 'queue' | 'body'> };
+
+/**
+ * An outcome the broker never stored: every try failed (the broker away, or
+ * refusing writes) for a whole lease. `runsAgain`: the message is still in the
+ * broker and runs again once its lease lapses (false for a task acked before it ran).
+ */
+export interface Unstored {
+  error: unknown;
+  runsAgain: boolean;
+}
 
 /** What one attempt's result means, given the task's retry policy. */
 export function toOutcome(result: InvokeResult, entry: RegisteredTask, message: TaskMessage, runtimeMs: number): Outcome {

@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../message.js';
+import { peekMessage, truncate, type TaskMessage } from '../message.js';
 import type { ResultRecord } from '../states.js';
 import type { Outcome } from './outcome.js';
 import { isoAt, isoNow } from '../iso-time.js';
@@ -31,11 +31,14 @@ export function recordFor(outcome: Outcome, worker: string, startedAt: number | 
       };
     case 'revoked':
       return { ...base(outcome.message), state: 'REVOKED', error: { name: 'Revoked', message: outcome.reason } };
-    case 'reject':
-      // A message we could not even parse has no id we can trust; its dead letter keeps it.
-      return outcome.message
-        ? { ...base(outcome.message), state: 'FAILURE', error: { name: 'Rejected', message: outcome.reason } }
-        : null;
+    case 'reject': {
+      const error = { name: 'Rejected', message: outcome.reason };
+      if (outcome.message) return { ...base(outcome.message), state: 'FAILURE', error };
+      // Its body's id cannot be trusted (it may be another task's); the delivery's is the one a waiter waits on.
+      if (!outcome.delivery) return null;
+      const { id, queue, body } = outcome.delivery;
+      return { id, task: truncate(peekMessage(body).task, 200), state: 'FAILURE', queue, retries: 0, worker, finishedAt: now, error };
+    }
   }
 }
 

@@ -19,22 +19,42 @@ export interface PreparedWorker {
   registry: TaskRegistry;
   pool: Pool;
   hostname: string;
+  /** Closes the broker (after a stop). */
   close(): Promise<void>;
+  /** For a start-up that failed after this: ends the pool, hands back anything held, closes the broker. */
+  abort(): Promise<void>;
 }
 
-/** Checks the pool and the tasks' options, loads the tasks, opens the broker, starts the pool. */
-export async function prepareWorker(config: TqConfig, log: Logger, color = false, strict = false): Promise<PreparedWorker> {
+export interface PrepareOptions {
+  color?: boolean;
+  /** Refuse a Redis that may evict keys. */
+  strict?: boolean;
+  /**
+   * Checks that need the tasks (a -B schedule): run after discovery, before
+   * the broker or the pool is opened, so a failure leaves nothing to close.
+   */
+  check?(registry: TaskRegistry): void;
+}
+
+/**
+ * Checks the pool and the tasks' options, loads the tasks, runs `check`, opens
+ * the broker, starts the pool, and warns when the queues hold tasks this
+ * worker cannot run. What it opened is closed again if a later step fails.
+ */
+export async function prepareWorker(config: TqConfig, log: Logger, options: PrepareOptions = {}): Promise<PreparedWorker> {
   const name = config.worker.pool;
   if (!POOLS.includes(name)) throw new TqError('BAD_INPUT', `unknown pool '${name}'`, { hint: `choose one of: ${POOLS.join(', ')}` });
   const registry = await discoverTasks(config);
   checkTaskOptions(registry, name, log);
+  options.check?.(registry);
   const hostname = config.worker.hostname ?? `tq-${process.pid}@${osHostname()}`;
-  const pool = createPool(config, name, hostname, log, color);
+  const pool = createPool(config, name, hostname, log, options.color ?? false);
   const client = await clientFor(config);
   try {
-    await checkEviction(client.broker, strict, log);
+    await checkEviction(client.broker, options.strict ?? false, log);
     await pool.start();
   } catch (err) {
+    await pool.close();
     await client.close();
     throw err;
   }
@@ -49,7 +69,15 @@ export async function prepareWorker(config: TqConfig, log: Logger, color = false
     maxMessageBytes: config.maxMessageBytes,
     log,
   });
-  return { worker, broker: client.broker, registry, pool, hostname, close: () => client.close() };
+  await worker.foreign.warnAtStartup(registry, config.worker.queues).catch((err: unknown) => log.warn(`could not look for tasks this worker cannot run in its queues: ${(err as Error).message}`));
+  return {
+    worker, broker: client.broker, registry, pool, hostname,
+    close: () => client.close(),
+    abort: async () => {
+      await worker.stopNow();
+      await client.close();
+    },
+  };
 }
 
 /**

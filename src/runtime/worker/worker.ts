@@ -3,7 +3,7 @@ import type { Broker, Lease, Reservation, ReserveRequest } from '../brokers/brok
 import type { RegisteredTask, TaskRegistry } from '../discovery.js';
 import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
-import { toOutcome, type Outcome } from './outcome.js';
+import { toOutcome, type Outcome, type Unstored } from './outcome.js';
 import { limitMs, waitForRateSlot, type LimitOverrides } from './limits.js';
 import type { Pool } from './pools/pool.js';
 import { prepare } from './prepare.js';
@@ -15,7 +15,12 @@ import { LookAhead } from './look-ahead.js';
 import type { Held } from './held.js';
 
 export type { Held } from './held.js';
+export type { Unstored } from './outcome.js';
 import { settleOutcome } from './settle.js';
+import { retryWithin, type Attempt } from './broker-call.js';
+import { ForeignTasks } from './foreign-tasks.js';
+import { ProgressStore } from './progress.js';
+import { LeaseKeeper } from './lease-keeper.js';
 
 export interface WorkerOptions {
   broker: Broker;
@@ -33,7 +38,11 @@ export interface WorkerOptions {
 /** What the worker tells listeners (log lines, the TUI, heartbeats). */
 export interface WorkerEvents {
   'task-received': [message: TaskMessage];
-  'task-finished': [outcome: Outcome, accepted: boolean];
+  /**
+   * `accepted` false: the broker changed nothing for it, because our lease was
+   * no longer current (refused) or, with `unstored`, because it could not be reached.
+   */
+  'task-finished': [outcome: Outcome, accepted: boolean, unstored?: Unstored];
   'task-progress': [message: TaskMessage, fraction: number, note?: string];
   'lease-lost': [id: string];
   'broker-error': [error: unknown];
@@ -67,10 +76,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly counters = { received: 0, succeeded: 0, failed: 0, retried: 0, rejected: 0, revoked: 0 };
   private readonly stopFetching = new AbortController();
   private fetchLoop: Promise<void> = Promise.resolve();
-  private keeper: NodeJS.Timeout | undefined;
+  private readonly keeper: LeaseKeeper;
   private wake: (() => void) | undefined;
   private drained: (() => void) | undefined;
-  private lastProgress = new Map<string, number>();
+  private readonly progress: ProgressStore;
   private readonly lookAhead = new LookAhead();
   /** Queues consumed now; changed at run time by add_consumer / cancel_consumer. */
   readonly queues: string[];
@@ -78,10 +87,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly revoked = new Set<string>();
   /** Per-task limits changed at run time (rate_limit, time_limit); they win over the task's options. */
   readonly overrides = new Map<string, LimitOverrides>();
+  /** Who else runs the tasks this worker does not register. */
+  readonly foreign: ForeignTasks;
 
   constructor(private readonly options: WorkerOptions) {
     super();
     this.queues = [...options.queues];
+    this.foreign = new ForeignTasks(options.broker, options.hostname, options.log);
+    const held = () => [...this.active.values(), ...this.buffer].map((h) => h.reservation.lease);
+    this.keeper = new LeaseKeeper(options.broker, options.leaseMs, held, (lease) => this.onLeaseLost(lease), (err) => this.emit('broker-error', err));
+    this.progress = new ProgressStore(options.broker, options.hostname, (err) => this.emit('broker-error', err));
   }
 
   get pool(): Pool {
@@ -120,7 +135,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async settleRevokedBuffered(held: Held, reason: string): Promise<void> {
     const prepared = prepare(held.reservation, this.options.registry, this.options.maxMessageBytes, this.options.hostname);
-    const outcome: Outcome = prepared.ok ? { kind: 'revoked', message: prepared.message, reason } : prepared.outcome;
+    const message = prepared.ok ? prepared.message : prepared.unknown;
+    const outcome: Outcome = message ? { kind: 'revoked', message, reason } : (prepared as { outcome: Outcome }).outcome;
     await this.settle(held, outcome);
     this.wake?.();
   }
@@ -133,8 +149,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (this.state !== 'created') return;
     this.state = 'running';
     this.fetchLoop = this.fetch();
-    // Renewed from this (main) thread, three times per lease: a task spinning in a thread or child never starves it.
-    this.keeper = setInterval(() => void this.renewLeases(), Math.max(100, this.options.leaseMs / 3));
+    this.keeper.start();
   }
 
   /** Warm stop: take nothing new, hand back the prefetch buffer now, let running tasks finish. */
@@ -166,7 +181,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async finalize(): Promise<void> {
-    clearInterval(this.keeper);
+    this.keeper.stop();
     await this.options.pool.close();
     this.state = 'stopped';
   }
@@ -225,7 +240,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.running.add(held);
     void this.process(held).then((next) => {
       this.active.delete(held.reservation.id);
-      this.lastProgress.delete(held.reservation.id);
+      this.progress.forget(held.reservation.id);
       if (next && this.state === 'running') this.buffer.push({ reservation: next, abort: new Cancellation() });
       else if (next) void this.handBack([{ reservation: next, abort: new Cancellation() }]);
       this.freeSlot(held);
@@ -238,9 +253,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async process(held: Held): Promise<Reservation | undefined> {
     const { registry, maxMessageBytes, hostname } = this.options;
     const prepared = prepare(held.reservation, registry, maxMessageBytes, hostname);
-    if (!prepared.ok) return this.settle(held, prepared.outcome);
+    const decoded = prepared.ok ? prepared.message : prepared.unknown;
+    if (decoded && this.revoked.has(decoded.id)) return this.settle(held, { kind: 'revoked', message: decoded, reason: 'revoked before it started' });
+    if (!prepared.ok) return prepared.unknown ? this.passOn(held, prepared.unknown) : this.settle(held, prepared.outcome);
     const { message, entry } = prepared;
-    if (this.revoked.has(message.id)) return this.settle(held, { kind: 'revoked', message, reason: 'revoked before it started' });
     const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
     if (rate && !(await waitForRateSlot(this.options.broker, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
@@ -259,7 +275,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       cancel: held.abort,
       softLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'softTimeLimit'),
       hardLimitMs: limitMs(entry, message, this.overrides.get(entry.name), 'timeLimit'),
-      onProgress: (fraction, note) => this.reportProgress(held, message, fraction, note),
+      onProgress: (fraction, note) => {
+        this.emit('task-progress', message, fraction, note);
+        this.progress.report(held, message, fraction, note);
+      },
     });
     // The run alone, without the ack's round trip: a slow broker must not switch the look-ahead off.
     this.lookAhead.record(Date.now() - held.startedAt);
@@ -269,9 +288,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ? { kind: 'revoked', message, reason: held.revokedBecause }
       : toOutcome(result, entry, message, Date.now() - held.startedAt);
     if (acksLate) return this.settle(held, outcome);
-    await this.call(() => this.options.broker.storeResult(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
+    const stored = await this.attempt(() => this.options.broker.storeResult(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
     this.count(outcome);
-    this.emit('task-finished', outcome, true);
+    if (stored.ok) this.emit('task-finished', outcome, true);
+    else this.emit('task-finished', outcome, false, { error: stored.error, runsAgain: false });
     return undefined;
   }
 
@@ -280,42 +300,33 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
     const record = recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
     const wantNext = this.state === 'running' && this.buffer.length === 0;
-    const result = await this.call(() => settleOutcome(broker, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
+    // Kept and tried again while the broker fails (down, or out of memory), for up to one lease.
+    const result = await this.attempt(() => settleOutcome(broker, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
     this.count(outcome);
-    this.emit('task-finished', outcome, result?.accepted ?? false);
-    return result?.next[0];
+    if (result.ok) this.emit('task-finished', outcome, result.value.accepted);
+    else this.emit('task-finished', outcome, false, { error: result.error, runsAgain: true });
+    return result.ok ? result.value.next[0] : undefined;
   }
 
-  /** Retries a broker call while the broker is away, up to one lease; after that the message is someone else's. */
+  /** A valid message for a task this worker does not register: handed back while a worker that registers it may take it, else dead-lettered. */
+  private async passOn(held: Held, message: TaskMessage): Promise<Reservation | undefined> {
+    const reason = await this.foreign.handBack(held, message, (fn) => this.call(fn));
+    return reason === null ? undefined : this.settle(held, { kind: 'reject', message, reason });
+  }
+
+  /** A broker call tried again while it fails, up to one lease; after that the message is someone else's. */
+  private attempt<T>(fn: () => Promise<T>): Promise<Attempt<T>> {
+    return retryWithin(fn, this.options.leaseMs, (err) => this.emit('broker-error', err));
+  }
+
   private async call<T>(fn: () => Promise<T>): Promise<T | undefined> {
-    const giveUpAt = Date.now() + this.options.leaseMs;
-    let wait = 100;
-    for (;;) {
-      try {
-        return await fn();
-      } catch (err) {
-        this.emit('broker-error', err);
-        if (Date.now() + wait > giveUpAt) return undefined;
-        await delay(wait);
-        wait = Math.min(wait * 2, 2000);
-      }
-    }
+    const result = await this.attempt(fn);
+    return result.ok ? result.value : undefined;
   }
 
   private count(outcome: Outcome): void {
     const key = ({ success: 'succeeded', failure: 'failed', retry: 'retried', reject: 'rejected', revoked: 'revoked' } as const)[outcome.kind];
     this.counters[key]++;
-  }
-
-  private async renewLeases(): Promise<void> {
-    const held = [...this.active.values(), ...this.buffer];
-    if (held.length === 0) return;
-    try {
-      const lost = await this.options.broker.extendLeases(held.map((h) => h.reservation.lease), this.options.leaseMs);
-      for (const lease of lost) this.onLeaseLost(lease);
-    } catch (err) {
-      this.emit('broker-error', err);
-    }
   }
 
   private onLeaseLost(lease: Lease): void {
@@ -327,18 +338,5 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const index = this.buffer.indexOf(held);
     if (index !== -1) this.buffer.splice(index, 1);
     this.emit('lease-lost', lease.id);
-  }
-
-  private reportProgress(held: Held, message: TaskMessage, fraction: number, note?: string): void {
-    this.emit('task-progress', message, fraction, note);
-    // At most 5 stored updates a second per task: progress is advisory, the queue is not.
-    const now = Date.now();
-    if (now - (this.lastProgress.get(message.id) ?? 0) < 200 && fraction < 1) return;
-    this.lastProgress.set(message.id, now);
-    const record = {
-      id: message.id, task: message.task, state: 'STARTED' as const, queue: message.queue, retries: message.retries,
-      worker: this.options.hostname, startedAt: new Date(held.startedAt ?? now).toISOString(), progress: { fraction, note },
-    };
-    this.options.broker.updateProgress(held.reservation.lease, record).catch((err) => this.emit('broker-error', err));
   }
 }

@@ -6,26 +6,20 @@ import { TqError } from '../../errors.js';
 import { within } from '../../within.js';
 import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
-import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type Reservation, type ReserveRequest } from '../broker.js';
+import { DEAD_LETTER_CAP, PURGE_REASON, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
 import { fenced } from './codes.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
 import { MarkerWaiter } from './marker-waiter.js';
 import { decodeReservations, decodeState, decodeStats } from './replies.js';
-import { encodeEvents } from '../event-codec.js';
 import { ChannelWaiter, readOrWait } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';
 import { checkAccess } from './access-check.js';
+import { enqueueInChunks, pushEnvelopeArgs } from './enqueue-calls.js';
 
-/**
- * Messages per enqueue script call. A bulk enqueue sends its calls pipelined,
- * each written as soon as it is built, so Redis stores the first 100 while the
- * client still writes the rest: 100 stored bulks of 1000 about 20% faster
- * than 500 did (bench/redis.ts), and per-call costs (clock, sequence block,
- * marker) stay small beside 100 messages.
- */
-export const ENQUEUE_CHUNK = 100;
+export { ENQUEUE_CHUNK } from './enqueue-calls.js';
+
 /** How long close() waits for QUIT's answer before dropping the connection. */
 const QUIT_WAIT_MS = 2_000;
 /** Longest single blocking wait, so an idle reserve re-checks now and then whatever happens. */
@@ -94,18 +88,9 @@ export class RedisBroker implements Broker {
     this.redis.disconnect();
   }
 
-  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void> {
+  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<string[]> {
     this.assertOpen();
-    const calls: Promise<number>[] = [];
-    for (let i = 0; i < envelopes.length; i += ENQUEUE_CHUNK) {
-      // The events ride with the last chunk: Redis runs the pipelined calls in order, so they follow every message.
-      const last = i + ENQUEUE_CHUNK >= envelopes.length;
-      const events = last && sentEvents?.length ? encodeEvents(sentEvents) : '';
-      const args: Arg[] = [this.prefix, events, EVENT_STREAM_CAP];
-      for (let j = i; j < Math.min(i + ENQUEUE_CHUNK, envelopes.length); j++) pushEnvelopeArgs(args, envelopes[j]!);
-      calls.push(this.scripts.enqueue(args)); // issued in one tick: one pipelined round trip
-    }
-    await Promise.all(calls);
+    return enqueueInChunks((args) => this.scripts.enqueue(args), this.prefix, envelopes, sentEvents);
   }
 
   async enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean> {
@@ -195,8 +180,17 @@ export class RedisBroker implements Broker {
   async purge(queues: readonly string[]): Promise<Record<string, number>> {
     this.assertOpen();
     if (queues.length === 0) return {};
-    const counts = await this.scripts.purge([this.prefix, ...queues]);
+    const counts = await this.scripts.purge([this.prefix, PURGE_REASON, new Date().toISOString(), this.options.resultExpiresMs, EVENT_STREAM_CAP, ...queues]);
     return Object.fromEntries(queues.map((q, i) => [q, counts[i] ?? 0]));
+  }
+
+  async peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]> {
+    this.assertOpen();
+    if (queues.length === 0 || max <= 0) return [];
+    const reply = await this.scripts['peek-ready']([this.prefix, Math.floor(max), ...queues]);
+    const counts: ReadyTaskCount[] = [];
+    for (let i = 0; i + 2 < reply.length; i += 3) counts.push({ queue: String(reply[i]), task: String(reply[i + 1]), count: Number(reply[i + 2]) });
+    return counts;
   }
 
   async stats(queues?: readonly string[]): Promise<QueueStats[]> {
@@ -283,10 +277,4 @@ export class RedisBroker implements Broker {
     const why = this.state === 'closed' ? 'is closed' : 'is not connected yet (call connect())';
     return new TqError('BROKER_UNREACHABLE', `the Redis broker at ${this.displayUrl} ${why}`, { userError: false });
   }
-}
-
-/** Appends one message's script arguments (id, queue, priority, eta ms, body); no array per message on the bulk path. */
-function pushEnvelopeArgs(args: Arg[], e: Envelope): Arg[] {
-  args.push(e.id, e.queue, e.priority, e.etaMs ?? 0, e.body);
-  return args;
 }

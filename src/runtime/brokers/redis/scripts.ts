@@ -15,7 +15,7 @@ export type FlatReply = (string | number)[];
 
 /** Each script's reply, as its header documents it. */
 interface Replies {
-  enqueue: number;
+  enqueue: string[];
   'enqueue-unique': number;
   reserve: FlatReply;
   finish: FlatReply;
@@ -28,6 +28,7 @@ interface Replies {
   'rate-slot': [number, number];
   'get-state': string[];
   purge: number[];
+  'peek-ready': FlatReply;
   stats: FlatReply;
   revoke: string[];
   'list-scheduled': FlatReply;
@@ -53,6 +54,7 @@ const SCRIPT_NAMES: readonly ScriptName[] = [
   'rate-slot',
   'get-state',
   'purge',
+  'peek-ready',
   'stats',
   'revoke',
   'list-scheduled',

@@ -30,3 +30,8 @@ export function pendingRecord(msg: MessageRow, now: number): ResultRecord {
   };
 }
 
+
+/** The record of a task taken out of its queue before it ran (revoked, purged). */
+export function revokedRecord(id: string, task: string, queue: string, reason: string): ResultRecord {
+  return { id, task, queue, state: 'REVOKED', retries: 0, error: { name: 'Revoked', message: reason }, finishedAt: new Date().toISOString() };
+}

@@ -6,12 +6,13 @@ import { newLeaseToken } from '../../ids.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
 import { deadLetterBody, truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
-import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type Reservation, type ReserveRequest } from '../broker.js';
+import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { openError, sqlitePath } from './open.js';
 import { pendingRecord, type MessageRow } from './pending-record.js';
+import { insertNew, peekReady, purgeQueues } from './queue-verbs.js';
 import { SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -70,11 +71,13 @@ export class SqliteBroker implements Broker {
     this.db = undefined;
   }
 
-  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<void> {
+  async enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<string[]> {
     const now = Date.now();
-    this.tx(() => {
-      for (const e of envelopes) this.insert(e, now);
-      if (sentEvents?.length) this.cluster.appendEventsInTx(sentEvents);
+    return this.tx(() => {
+      const { skipped, added } = insertNew(this.st, envelopes, now);
+      const events = skipped.length === 0 ? sentEvents : sentEvents?.filter((ev) => ev.taskId === undefined || added.has(ev.taskId));
+      if (events?.length) this.cluster.appendEventsInTx(events);
+      return skipped;
     });
   }
 
@@ -193,7 +196,12 @@ export class SqliteBroker implements Broker {
   }
 
   async purge(queues: readonly string[]): Promise<Record<string, number>> {
-    return this.tx(() => Object.fromEntries(queues.map((q) => [q, this.st.purge.run(q).changes])));
+    const now = Date.now();
+    return this.tx(() => purgeQueues(this.st, queues, now, (record) => this.storeResultIn(record, now), (events) => this.cluster.appendEventsInTx(events)));
+  }
+
+  async peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]> {
+    return peekReady(this.st, queues, max);
   }
 
   async stats(queues?: readonly string[]): Promise<QueueStats[]> {

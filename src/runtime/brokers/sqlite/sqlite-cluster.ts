@@ -5,6 +5,7 @@ import type { ResultRecord } from '../../states.js';
 import { bodyPreview, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
 import { isJsonObject, peekMessage } from '../../message.js';
 import type { ChangeWaiter } from './change-waiter.js';
+import { revokedRecord } from './pending-record.js';
 import { CONTROL_KEEP_MS, HEARTBEAT_KEEP_MS } from './schema.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
 
@@ -107,7 +108,7 @@ export class SqliteCluster implements ClusterVerbs {
         const row = this.q.queuedMessage.get(id) as { id: string; queue: string; body: string; state: string } | undefined;
         if (!row || this.q.deleteQueued.run(id).changes === 0) continue;
         removed.push(id);
-        this.storeResult(revokedRecord(row.id, row.queue, row.body, reason), now);
+        this.storeResult(revokedRecord(row.id, peekMessage(row.body).task, row.queue, reason), now);
       }
       return removed;
     });
@@ -184,8 +185,4 @@ export class SqliteCluster implements ClusterVerbs {
       return n;
     });
   }
-}
-
-function revokedRecord(id: string, queue: string, body: string, reason: string): ResultRecord {
-  return { id, task: peekMessage(body).task, queue, state: 'REVOKED', retries: 0, error: { name: 'Revoked', message: reason }, finishedAt: new Date().toISOString() };
 }

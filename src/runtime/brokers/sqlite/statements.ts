@@ -1,11 +1,18 @@
 import type Database from 'better-sqlite3';
 
+/** A body's task name, or '' when it is not a JSON message with one (the worker dead-letters those). */
+const TASK_OF_BODY = `CASE WHEN json_valid(body) AND json_type(body, '$.task') = 'text' THEN json_extract(body, '$.task') ELSE '' END`;
+
 /** Every SQL statement the broker runs, prepared once per connection. */
 export function prepareStatements(db: Database.Database): Statements {
   const p = (sql: string): Database.Statement => db.prepare(sql);
   return {
     insert: p(`INSERT OR IGNORE INTO messages (id, queue, priority, state, available_at, body, enqueued_at)
                VALUES (?, ?, ?, ?, ?, ?, ?)`),
+    // enqueue's insert: a new id only, never one a stored result still holds (see Broker.enqueue).
+    insertNew: p(`INSERT OR IGNORE INTO messages (id, queue, priority, state, available_at, body, enqueued_at)
+                  SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM results WHERE id = ? AND expires_at > ?)`),
+    sameBody: p(`SELECT 1 FROM messages WHERE id = ? AND body = ?`).pluck(),
     anyReady: p(`SELECT 1 FROM messages WHERE queue = ? AND state = 'ready' LIMIT 1`).pluck(),
     anyDue: p(`SELECT 1 FROM messages WHERE state IN ('scheduled', 'leased') AND available_at <= ? LIMIT 1`).pluck(),
     // A lapsed lease loses its token here, so the old holder's late ack is refused from now on.
@@ -31,7 +38,10 @@ export function prepareStatements(db: Database.Database): Statements {
                      expires_at = excluded.expires_at`),
     getResult: p(`SELECT record FROM results WHERE id = ? AND expires_at > ?`),
     messageState: p(`SELECT id, queue, state, holder, leased_at, enqueued_at, available_at, body FROM messages WHERE id = ?`),
-    purge: p(`DELETE FROM messages WHERE queue = ? AND state = 'ready'`),
+    purge: p(`DELETE FROM messages WHERE queue = ? AND state = 'ready' RETURNING id, ${TASK_OF_BODY} AS task`),
+    peekReady: p(`SELECT task, COUNT(*) AS n FROM (
+                    SELECT ${TASK_OF_BODY} AS task FROM messages WHERE queue = ? AND state = 'ready' ORDER BY priority, seq LIMIT ?
+                  ) GROUP BY task`),
     countByState: p(`SELECT queue, state, COUNT(*) AS n, MIN(enqueued_at) AS oldest FROM messages GROUP BY queue, state`),
     countDead: p(`SELECT queue, COUNT(*) AS n FROM dead_letters GROUP BY queue`),
     claimMeta: p(`INSERT INTO meta (key, value, expires_at) VALUES (?, ?, ?)
@@ -46,8 +56,8 @@ export function prepareStatements(db: Database.Database): Statements {
 }
 
 export type StatementName =
-  | 'insert' | 'anyReady' | 'anyDue' | 'nextDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
+  | 'insert' | 'insertNew' | 'sameBody' | 'anyReady' | 'anyDue' | 'nextDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
   | 'reschedule' | 'release' | 'extend' | 'insertDead' | 'capDead' | 'upsertResult' | 'getResult' | 'messageState'
-  | 'purge' | 'countByState' | 'countDead' | 'claimMeta' | 'getMeta' | 'setMeta' | 'sweepResults' | 'sweepMeta';
+  | 'purge' | 'peekReady' | 'countByState' | 'countDead' | 'claimMeta' | 'getMeta' | 'setMeta' | 'sweepResults' | 'sweepMeta';
 
 export type Statements = Record<StatementName, Database.Statement>;

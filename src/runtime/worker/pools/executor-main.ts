@@ -9,7 +9,8 @@ import { discoverTasks } from '../../discovery.js';
 import { createLogger } from '../../log.js';
 import { Cancellation } from '../cancellation.js';
 import { invokeTask } from '../invoke.js';
-import { softLimitError } from './pool.js';
+import { softLimitError, softLimitWarning } from './pool.js';
+import type { TaskMessage } from '../../message.js';
 import type { ExecutorSetup, FromExecutor, ToExecutor } from './protocol.js';
 
 const setup: ExecutorSetup = parentPort ? (workerData as ExecutorSetup) : (JSON.parse(process.argv[2]!) as ExecutorSetup);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     const { message } = msg;
     const cancel = new Cancellation();
     running.set(message.id, cancel);
-    const timer = msg.softLimitMs ? setTimeout(() => cancel.abort(softLimitError(msg.softLimitMs! / 1000)), msg.softLimitMs) : undefined;
+    const timer = msg.softLimitMs ? setTimeout(() => softLimitPassed(message, cancel, msg.softLimitMs! / 1000), msg.softLimitMs) : undefined;
     const entry = registry.get(message.task);
     const result = entry
       ? await invokeTask(entry.task, message, {
@@ -53,6 +54,11 @@ async function main(): Promise<void> {
   // A child whose parent died must not linger as an orphan.
   if (!parentPort) process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', tasks: registry.names() });
+}
+
+function softLimitPassed(message: TaskMessage, cancel: Cancellation, seconds: number): void {
+  log.warn(softLimitWarning(message, seconds)); // reaches the worker's log through this executor's output
+  cancel.abort(softLimitError(seconds));
 }
 
 void main();

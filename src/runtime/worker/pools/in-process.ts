@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import { invokeTask, type InvokeResult } from '../invoke.js';
-import { softLimitError, type Pool, type RunRequest } from './pool.js';
+import { softLimitError, softLimitWarning, type Pool, type RunRequest } from './pool.js';
 
 /**
  * solo (size 1) and async (size N): tasks run in the worker's own event loop.
@@ -28,7 +28,7 @@ export class InProcessPool implements Pool {
   async run(request: RunRequest): Promise<InvokeResult> {
     const { cancel } = request;
     const limitMs = Math.min(request.softLimitMs ?? Infinity, request.hardLimitMs ?? Infinity);
-    const timer = Number.isFinite(limitMs) ? setTimeout(() => cancel.abort(softLimitError(limitMs / 1000)), limitMs) : undefined;
+    const timer = Number.isFinite(limitMs) ? setTimeout(() => this.softLimitPassed(request, limitMs / 1000), limitMs) : undefined;
     try {
       return await invokeTask(request.entry.task, request.message, {
         worker: this.hostname,
@@ -39,6 +39,11 @@ export class InProcessPool implements Pool {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private softLimitPassed(request: RunRequest, seconds: number): void {
+    this.log.warn(softLimitWarning(request.message, seconds));
+    request.cancel.abort(softLimitError(seconds));
   }
 
   kill(): boolean {

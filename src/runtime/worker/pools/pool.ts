@@ -33,6 +33,11 @@ export interface Pool {
   close(): Promise<void>;
 }
 
+/** The warning every pool logs when a task's soft limit fires (the task itself may carry on). */
+export function softLimitWarning(message: Pick<TaskMessage, 'task' | 'id'>, seconds: number): string {
+  return `Task ${message.task}[${message.id}] passed its soft time limit (${seconds}s): its AbortSignal fired with SoftTimeLimitExceeded`;
+}
+
 export function softLimitError(seconds: number) {
   const error = new Error(`soft time limit (${seconds}s) exceeded`);
   error.name = 'SoftTimeLimitExceeded';

@@ -67,16 +67,21 @@ local function announce(prefix, queue)
 end
 
 -- Adds one message with no batch bookkeeping (the tables a batch needs cost
--- more than they save for one message). An id already in the broker is left
--- alone (not a second copy), which also makes a resent enqueue harmless after
--- a connection drop. Returns 1 when added, 0 when the id was there.
+-- more than they save for one message), once the caller knows `mkey` is free.
+local function addOne(prefix, now, mkey, id, queue, priority, etaMs, body)
+  local kind, rank = writeMessage(prefix, now, num(now), mkey, queue, priority, etaMs, body)
+  redis.call('ZADD', queueKey(prefix, queue, kind), rank, id)
+  announce(prefix, queue)
+end
+
+-- addOne for an id that may be in the broker already: then it is left alone
+-- (not a second copy), which also makes a resent enqueue harmless after a
+-- connection drop. Returns 1 when added, 0 when the id was there.
 local function enqueueOne(prefix, now, mkey, id, queue, priority, etaMs, body)
   if redis.call('EXISTS', mkey) == 1 then
     return 0
   end
-  local kind, rank = writeMessage(prefix, now, num(now), mkey, queue, priority, etaMs, body)
-  redis.call('ZADD', queueKey(prefix, queue, kind), rank, id)
-  announce(prefix, queue)
+  addOne(prefix, now, mkey, id, queue, priority, etaMs, body)
   return 1
 end
 
