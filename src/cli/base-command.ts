@@ -1,7 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { resolve } from 'node:path';
 import type { Broker } from '../runtime/brokers/broker.js';
 import { clientFor, type Client } from '../runtime/client.js';
-import { resolve } from 'node:path';
 import { resolveConfig, type LogLevel, type TqConfig, type TqConfigInput } from '../runtime/config.js';
 import { EXIT_CODES, TqError } from '../runtime/errors.js';
 
