@@ -1,12 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { installTarball, pack } from '../scripts/packed-install.mjs';
 import { createClient } from '../src/index.js';
 import { BENCH_TASKS, BIN, drained, median, percentile, printTable, rate, startWorker, type Row } from './support.js';
 
 const N_ENQUEUE = 5_000;
 const N_DRAIN = 5_000;
+const CALL_RUNS = 7;
+const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 /** The embedded broker: enqueue rate, drain rate per pool, and the wall time of one `tq call`. */
 export async function benchSqlite(): Promise<void> {
@@ -50,17 +54,45 @@ export async function benchSqlite(): Promise<void> {
     rows.push({ metric: 'enqueue → handler start, idle worker', value: `p50 ${median(latencies)} ms`, note: `p99 ${percentile(latencies, 99)} ms, 100 tasks` });
     rows.push({ metric: 'idle worker CPU', value: `${((idleCpu / 5000) * 100).toFixed(1)}%`, note: 'over 5 s with nothing to do (after the latency run)' });
 
-    const walls: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const t0 = performance.now();
-      const r = spawnSync(process.execPath, [BIN, 'call', 'noop', '1', '--broker', brokerUrl, '--tasks', BENCH_TASKS]);
-      if (r.status !== 0) throw new Error(`tq call failed: ${r.stderr}`);
-      walls.push(performance.now() - t0);
-    }
-    rows.push({ metric: '`tq call` process wall time', value: `${Math.round(median(walls))} ms`, note: 'median of 7, name checked against tasks/' });
+    rows.push(...callWallTimes(brokerUrl));
     printTable('SQLite (embedded broker)', rows);
   } finally {
     await client.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The wall time of one `tq call` from this clone and from a project that
+ * installed tq from its `npm pack` tarball, as a user's would (without
+ * oclif.manifest.json in the package it took three times as long). The runs
+ * alternate, so a change in the machine's load touches both rows alike.
+ */
+function callWallTimes(brokerUrl: string): Row[] {
+  const base = mkdtempSync(join(tmpdir(), 'tq-bench-pack-'));
+  try {
+    // `npm run bench` has just built dist/, so packing need not build again.
+    const { tarball } = pack(REPO, base, { ignoreScripts: true });
+    const app = join(base, 'app');
+    const installed = realpathSync(installTarball(app, tarball, REPO, { 'noop.ts': readFileSync(join(BENCH_TASKS, 'noop.ts'), 'utf8') }));
+    const runs = {
+      clone: { argv: [BIN, 'call', 'noop', '1', '--broker', brokerUrl, '--tasks', BENCH_TASKS], cwd: REPO, walls: [] as number[] },
+      installed: { argv: [installed, 'call', 'noop', '1', '--broker', brokerUrl], cwd: app, walls: [] as number[] },
+    };
+    for (let i = 0; i < CALL_RUNS; i++) {
+      for (const run of Object.values(runs)) {
+        const t0 = performance.now();
+        const r = spawnSync(process.execPath, run.argv, { cwd: run.cwd });
+        if (r.status !== 0) throw new Error(`tq call failed: ${r.stderr}`);
+        run.walls.push(performance.now() - t0);
+      }
+    }
+    const ms = (walls: number[]) => `${Math.round(median(walls))} ms`;
+    return [
+      { metric: '`tq call` process wall time', value: ms(runs.clone.walls), note: `median of ${CALL_RUNS}, from this clone, name checked against tasks/` },
+      { metric: '`tq call` process wall time, installed', value: ms(runs.installed.walls), note: `median of ${CALL_RUNS} (alternating with the row above), from a project that installed the npm pack tarball` },
+    ];
+  } finally {
+    rmSync(base, { recursive: true, force: true });
   }
 }

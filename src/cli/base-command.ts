@@ -1,7 +1,8 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
+import { resolve } from 'node:path';
 import type { Broker } from '../runtime/brokers/broker.js';
 import { clientFor, type Client } from '../runtime/client.js';
-import { resolveConfig, type TqConfig, type TqConfigInput } from '../runtime/config.js';
+import { resolveConfig, type LogLevel, type TqConfig, type TqConfigInput } from '../runtime/config.js';
 import { EXIT_CODES, TqError } from '../runtime/errors.js';
 import { FIELD_MAX_CHARS, safeLines } from '../runtime/safe-text.js';
 import { wantsColor } from '../ui/dashboard/output-mode.js';
@@ -22,11 +23,23 @@ export abstract class TqCommand extends Command {
   protected tqConfig?: TqConfig;
   private opened: Client[] = [];
 
-  /** Resolves config once: defaults → file → TQ_* env → these flags. */
+  /**
+   * Resolves config once: defaults → file → TQ_* env → these flags. Paths given
+   * as flags are relative to where the command was typed, as a shell path is;
+   * paths in config and the environment are relative to the project root.
+   */
   protected async resolveTqConfig(flags: Interfaces.InferredFlags<typeof TqCommand.baseFlags>, extra: TqConfigInput = {}): Promise<TqConfig> {
+    // -l on any command (worker, beat) is checked once, as worker.loglevel, like TQ_LOGLEVEL.
+    const { loglevel } = flags as { loglevel?: string };
     this.tqConfig = await resolveConfig({
-      configFile: flags.config,
-      overrides: { ...extra, brokerUrl: flags.broker ?? extra.brokerUrl, tasksDir: flags.tasks ?? extra.tasksDir },
+      configFile: flags.config === undefined ? undefined : resolve(flags.config),
+      overrides: {
+        ...extra,
+        brokerUrl: flags.broker ?? extra.brokerUrl,
+        tasksDir: flags.tasks === undefined ? extra.tasksDir : resolve(flags.tasks),
+        worker: { loglevel: loglevel as LogLevel | undefined, ...extra.worker },
+      },
+      describeOverride: flagName,
     });
     return this.tqConfig;
   }
@@ -64,4 +77,11 @@ export abstract class TqCommand extends Command {
     if (typeof err.stack === 'string') err.stack = safeLines(err.stack);
     return super.catch(err);
   }
+}
+
+/** The flag that sets a config path, for errors: worker.prefetchMultiplier → --prefetch-multiplier. */
+function flagName(path: string): string {
+  const special: Record<string, string> = { brokerUrl: '--broker', tasksDir: '--tasks' };
+  const key = path.split('.').at(-1)!;
+  return special[path] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -1,3 +1,5 @@
+import { Flags } from '@oclif/core';
+import { LOG_LEVELS, parseLogLevel } from '../runtime/config-schema.js';
 import { TqError } from '../runtime/errors.js';
 
 /** `tq call add 2 3` → [2, 3]; `tq call send_mail a@b.c` → ["a@b.c"]: JSON when it parses, else the string. */
@@ -34,3 +36,16 @@ export function parseSeconds(name: string, raw: string | undefined): number | un
   if (!Number.isFinite(value) || value < 0) throw new TqError('BAD_INPUT', `--${name} must be a number of seconds, got '${raw}'`);
   return value;
 }
+
+/**
+ * `-l LEVEL` for worker and beat: any case, and Celery's names (`-l INFO`,
+ * `-l WARNING`), as Celery users type them. A level it does not know is passed
+ * on as typed and refused by config (exit 2, listing the levels), since an
+ * error thrown here would reach the user wrapped in oclif's parse message.
+ */
+export const logLevelFlag = () =>
+  Flags.string({
+    char: 'l',
+    description: `log level: ${LOG_LEVELS.join(' | ')} (any case; also Celery's WARNING, CRITICAL)`,
+    parse: async (raw) => parseLogLevel(raw) ?? raw,
+  });

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
+import { logLevelFlag } from '../cli/parse-args.js';
 import { collectSchedule, describeSchedule, runBeat } from '../runtime/beat/index.js';
 import type { LogLevel } from '../runtime/config.js';
 import { discoverTasks } from '../runtime/discovery.js';
@@ -12,7 +13,7 @@ export default class BeatCommand extends TqCommand {
   static override flags = {
     list: Flags.boolean({ description: 'print each periodic task with its next 3 run times, and exit' }),
     json: Flags.boolean({ description: 'with --list: print JSON; otherwise log JSON lines' }),
-    loglevel: Flags.string({ char: 'l', options: ['debug', 'info', 'warn', 'error'], description: 'log level' }),
+    loglevel: logLevelFlag(),
   };
 
   async run(): Promise<void> {

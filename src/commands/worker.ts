@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { hostname as osHostname } from 'node:os';
 import { TqCommand } from '../cli/base-command.js';
+import { logLevelFlag } from '../cli/parse-args.js';
 import type { LogLevel, PoolName } from '../runtime/config.js';
 import { createLogger } from '../runtime/log.js';
 import { prepareWorker } from '../runtime/worker/start.js';
@@ -18,7 +19,7 @@ export default class WorkerCommand extends TqCommand {
     concurrency: Flags.integer({ char: 'c', description: 'tasks at once (default: CPUs for prefork/threads, 10 for async)', min: 1 }),
     queues: Flags.string({ char: 'Q', description: 'comma-separated queues, in priority order' }),
     hostname: Flags.string({ char: 'n', description: 'worker name (%h = this host); default tq-PID@HOST' }),
-    loglevel: Flags.string({ char: 'l', options: ['debug', 'info', 'warn', 'error'], description: 'log level' }),
+    loglevel: logLevelFlag(),
     'prefetch-multiplier': Flags.integer({ description: 'reserve up to concurrency × this (default 1)', min: 1 }),
     'max-tasks-per-child': Flags.integer({ description: 'replace a thread/child after this many tasks', min: 1 }),
     'max-memory-per-child': Flags.integer({ description: 'replace a thread/child past this many KiB resident', min: 1 }),

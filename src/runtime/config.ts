@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { checkLayer, SETTINGS, WORKER_SETTINGS, type ConfigProblem, type LogLevel, type PoolName, type Setting } from './config-schema.js';
 import { TqError } from './errors.js';
+import { suggestNames } from './suggest.js';
 import { importTypeScript } from './ts-loader.js';
+
+export type { LogLevel, PoolName } from './config-schema.js';
 
 /** How a periodic entry is declared, in `tq.config.ts` (`beat`) or on a task (`schedule`). */
 export interface ScheduleSpec {
@@ -25,9 +28,6 @@ export interface ScheduleSpec {
 export interface BeatEntrySpec extends ScheduleSpec {
   task: string;
 }
-
-export type PoolName = 'solo' | 'async' | 'threads' | 'prefork';
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface RedisTlsOptions {
   ca?: string;
@@ -77,9 +77,12 @@ export type TqConfigInput = Partial<Omit<TqConfig, 'worker' | 'projectRoot' | 'c
 };
 
 export interface ResolveConfigOptions {
+  /** Where to look for the project root from (default: the current directory); wins over TQ_PROJECT_ROOT. */
   cwd?: string;
-  /** Highest precedence: what the CLI flags said. */
+  /** Highest precedence: what the CLI flags (or createClient's options) said. */
   overrides?: TqConfigInput;
+  /** How an override is named in an error ('--pool' for worker.pool); default its path. */
+  describeOverride?: (path: string) => string;
   /** The environment to read `TQ_*` from; the only reader of process.env. */
   env?: NodeJS.ProcessEnv;
   /** Path of a config file; default: the first of tq.config.{ts,mts,js,mjs,json} found. */
@@ -106,45 +109,57 @@ export const DEFAULTS = {
 /** Defaults → config file → `TQ_*` environment → flags; resolved once, frozen. */
 export async function resolveConfig(options: ResolveConfigOptions = {}): Promise<TqConfig> {
   const env = options.env ?? process.env;
-  const projectRoot = resolve(options.cwd ?? env.TQ_PROJECT_ROOT ?? process.cwd());
+  const projectRoot =
+    options.cwd === undefined && env.TQ_PROJECT_ROOT ? resolve(env.TQ_PROJECT_ROOT) : findProjectRoot(resolve(options.cwd ?? process.cwd()));
   const configFile = findConfigFile(projectRoot, options.configFile ?? env.TQ_CONFIG);
-  const fromFile = configFile ? await loadConfigFile(configFile) : {};
+  const fromFile = configFile ? await loadConfigFile(configFile, shownPath(projectRoot, configFile)) : {};
   const fromEnv = readEnv(env);
-  const layers = [fromFile, fromEnv, options.overrides ?? {}];
+  const describe = options.describeOverride ?? ((path: string) => path);
+  const fromOverrides = checked(options.overrides ?? {}, { source: '', unknown: 'unknown option', name: describe });
 
   const merged: TqConfigInput = {};
   const worker: Partial<TqConfig['worker']> = {};
-  for (const layer of layers) {
+  for (const layer of [fromFile, fromEnv, fromOverrides]) {
     for (const [key, value] of Object.entries(layer)) {
       if (value === undefined) continue;
       if (key === 'worker') Object.assign(worker, dropUndefined(value as object));
       else (merged as Record<string, unknown>)[key] = value;
     }
   }
+  const defaultQueue = merged.defaultQueue ?? DEFAULTS.defaultQueue;
   const config: TqConfig = {
+    ...DEFAULTS,
+    ...merged,
     projectRoot,
     configFile,
-    brokerUrl: merged.brokerUrl ?? DEFAULTS.brokerUrl,
     tasksDir: resolve(projectRoot, merged.tasksDir ?? DEFAULTS.tasksDir),
-    defaultQueue: merged.defaultQueue ?? DEFAULTS.defaultQueue,
-    resultExpiresMs: positive('resultExpiresMs', merged.resultExpiresMs ?? DEFAULTS.resultExpiresMs),
-    maxMessageBytes: positive('maxMessageBytes', merged.maxMessageBytes ?? DEFAULTS.maxMessageBytes),
-    leaseMs: positive('leaseMs', merged.leaseMs ?? DEFAULTS.leaseMs),
-    keyPrefix: merged.keyPrefix ?? DEFAULTS.keyPrefix,
+    defaultQueue,
     redisTls: merged.redisTls ?? {},
-    worker: {
-      ...DEFAULTS.worker,
-      ...worker,
-      queues: worker.queues && worker.queues.length > 0 ? worker.queues : [merged.defaultQueue ?? DEFAULTS.defaultQueue],
-    },
     events: merged.events ?? true,
     beat: merged.beat ?? {},
-    beatTimezone: merged.beatTimezone ?? DEFAULTS.beatTimezone,
+    worker: { ...DEFAULTS.worker, ...worker, queues: worker.queues && worker.queues.length > 0 ? worker.queues : [defaultQueue] },
     terminal: { noColor: env.NO_COLOR !== undefined && env.NO_COLOR !== '', ci: Boolean(env.CI) },
   };
-  if (config.worker.concurrency !== undefined) positive('worker.concurrency', config.worker.concurrency);
-  positive('worker.prefetchMultiplier', config.worker.prefetchMultiplier);
   return deepFreeze(config);
+}
+
+/**
+ * The project root, found as npm finds a package: the nearest directory at or
+ * above `start` that holds a package.json or a tq.config.* file; `start`
+ * itself when none does. So `cd tasks && tq call …` works on the project's
+ * tasks and broker instead of looking for tasks/tasks.
+ */
+export function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (['package.json', ...CONFIG_FILE_NAMES].some((name) => existsSync(join(dir, name)))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/** A path as errors show it: relative to the project root when inside it, else whole. */
+function shownPath(root: string, path: string): string {
+  const inside = relative(root, path);
+  return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
 
 function findConfigFile(root: string, explicit?: string): string | undefined {
@@ -156,53 +171,87 @@ function findConfigFile(root: string, explicit?: string): string | undefined {
   return CONFIG_FILE_NAMES.map((name) => resolve(root, name)).find((path) => existsSync(path));
 }
 
-async function loadConfigFile(path: string): Promise<TqConfigInput> {
+async function loadConfigFile(path: string, shown: string): Promise<TqConfigInput> {
+  let value: unknown;
   try {
-    const mod = path.endsWith('.json')
-      ? await import(pathToFileURL(path).href, { with: { type: 'json' } })
-      : await importTypeScript(path);
-    const value = (mod as { default?: unknown }).default ?? mod;
-    if (typeof value !== 'object' || value === null) {
-      throw new TqError('CONFIG', `${path} must export an object (export default { … })`);
-    }
-    return value as TqConfigInput;
+    // JSON read afresh (an import would be cached for the process's life); code through the TypeScript loader.
+    if (path.endsWith('.json')) value = JSON.parse(readFileSync(path, 'utf8'));
+    else value = defaultExport(await importTypeScript(path));
   } catch (err) {
-    if (err instanceof TqError) throw err;
     throw new TqError('CONFIG', `cannot load config file ${path}: ${(err as Error).message}`, { cause: err });
   }
-}
-
-function readEnv(env: NodeJS.ProcessEnv): TqConfigInput {
-  const int = (name: string) => (env[name] === undefined || env[name] === '' ? undefined : parseInteger(name, env[name]!));
-  return dropUndefined({
-    brokerUrl: env.TQ_BROKER_URL || undefined,
-    tasksDir: env.TQ_TASKS_DIR || undefined,
-    defaultQueue: env.TQ_DEFAULT_QUEUE || undefined,
-    resultExpiresMs: int('TQ_RESULT_EXPIRES_MS'),
-    maxMessageBytes: int('TQ_MAX_MESSAGE_BYTES'),
-    leaseMs: int('TQ_LEASE_MS'),
-    keyPrefix: env.TQ_KEY_PREFIX || undefined,
-    beatTimezone: env.TQ_TIMEZONE || undefined,
-    events: env.TQ_EVENTS === undefined || env.TQ_EVENTS === '' ? undefined : !/^(0|false|no|off)$/i.test(env.TQ_EVENTS),
-    worker: dropUndefined({
-      pool: (env.TQ_POOL || undefined) as PoolName | undefined,
-      concurrency: int('TQ_CONCURRENCY'),
-      queues: env.TQ_QUEUES ? env.TQ_QUEUES.split(',').map((q) => q.trim()).filter(Boolean) : undefined,
-      hostname: env.TQ_HOSTNAME || undefined,
-      loglevel: (env.TQ_LOGLEVEL || undefined) as LogLevel | undefined,
-    }),
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TqError('CONFIG', `${path} must export an object (export default { … })`);
+  }
+  return checked(value, {
+    source: `${shown}: `,
+    unknown: 'unknown key',
+    name: (p) => p,
+    help: "the Configuration section of tq's README lists every setting and its type",
   });
 }
 
-function parseInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isInteger(value)) throw new TqError('CONFIG', `${name} must be a whole number, got '${raw}'`);
-  return value;
+/**
+ * A config module's `export default`. In a project without `"type": "module"`
+ * the file is compiled to CommonJS, and its default export arrives one level
+ * down ({ default: { default: … } }); taken as it came, the whole config was
+ * silently ignored.
+ */
+function defaultExport(mod: Record<string, unknown>): unknown {
+  const value = mod.default ?? mod;
+  if (typeof value !== 'object' || value === null) return value;
+  const keys = Object.keys(value).filter((k) => k !== '__esModule');
+  return keys.length === 1 && keys[0] === 'default' ? (value as { default: unknown }).default : value;
 }
 
-function positive(name: string, value: number): number {
-  if (!Number.isFinite(value) || value <= 0) throw new TqError('CONFIG', `${name} must be a positive number, got ${value}`);
-  return value;
+/** The `TQ_*` variables, each read by its setting's line in config-schema.ts, checked like a file. */
+function readEnv(env: NodeJS.ProcessEnv): TqConfigInput {
+  const variables = new Map<string, string>();
+  const read = (settings: Record<string, Setting>, prefix: string) => {
+    const out: Record<string, unknown> = {};
+    for (const [key, { env: name, fromEnv }] of Object.entries(settings)) {
+      const raw = name === undefined ? undefined : env[name];
+      if (raw === undefined || raw === '') continue;
+      variables.set(prefix + key, name!);
+      out[key] = fromEnv ? fromEnv(raw) : raw;
+    }
+    return out;
+  };
+  const worker = read(WORKER_SETTINGS, 'worker.');
+  const layer = { ...read(SETTINGS, ''), ...(Object.keys(worker).length > 0 ? { worker } : {}) };
+  return checked(layer, { source: '', unknown: 'unknown variable', name: (p) => variables.get(p) ?? p });
+}
+
+interface LayerNames {
+  /** Where the layer came from, as a prefix of the message ('tq.config.json: '), or ''. */
+  source: string;
+  /** What an unknown key is called in this layer. */
+  unknown: string;
+  /** How a setting's path is named in this layer: a key path, a variable, a flag. */
+  name: (path: string) => string;
+  /** Where to read up on the settings, when no "did you mean" fits. */
+  help?: string;
+}
+
+/** One layer through the schema: its value with names' case normalised, or exit 2 naming every problem. */
+function checked(input: unknown, names: LayerNames): TqConfigInput {
+  const result = checkLayer(input);
+  if (result.ok) return result.value as TqConfigInput;
+  const suggestion = result.problems.map(suggestionFor).find(Boolean);
+  throw new TqError('CONFIG', `${names.source}${result.problems.map((p) => describeProblem(p, names)).join('; ')}`, {
+    hint: suggestion ? `did you mean '${suggestion}'?` : names.help,
+  });
+}
+
+function describeProblem(problem: ConfigProblem, names: LayerNames): string {
+  if (problem.unknownAmong) return `${names.unknown} '${problem.path}'`;
+  return `${names.name(problem.path)} must be ${problem.expected} (got ${problem.received})`;
+}
+
+function suggestionFor(problem: ConfigProblem): string | undefined {
+  if (!problem.unknownAmong) return undefined;
+  const close = suggestNames(problem.key, problem.unknownAmong)[0];
+  return close === undefined ? undefined : [...problem.path.split('.').slice(0, -1), close].join('.');
 }
 
 function dropUndefined<T extends object>(obj: T): T {

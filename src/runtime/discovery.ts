@@ -5,6 +5,9 @@ import { TqError } from './errors.js';
 import { isTask, type Task } from './task.js';
 import { importTypeScript } from './ts-loader.js';
 
+// suggestNames moved to suggest.ts (config uses it too); kept importable from here for its callers.
+export { suggestNames } from './suggest.js';
+
 export interface RegisteredTask {
   name: string;
   task: Task;
@@ -87,26 +90,4 @@ export function listTaskFiles(dir: string, root: string): string[] {
     else if (TASK_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') && !entry.name.endsWith('.d.mts')) files.push(real);
   }
   return files;
-}
-
-/** Names close to `name` (edit distance ≤ 3, or sharing a prefix), best first. */
-export function suggestNames(name: string, known: readonly string[]): string[] {
-  return known
-    .map((k) => ({ k, d: editDistance(name.toLowerCase(), k.toLowerCase()) }))
-    .filter(({ k, d }) => d <= Math.max(2, Math.floor(name.length / 3)) || k.startsWith(name) || name.startsWith(k))
-    .sort((a, b) => a.d - b.d)
-    .slice(0, 3)
-    .map(({ k }) => k);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

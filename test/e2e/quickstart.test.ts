@@ -182,7 +182,7 @@ describe('bad input gets a clear error and loses nothing', () => {
   it('refuses an unknown pool with the choices', async () => {
     const r = await runCli(['worker', '--pool', 'gevent', '--broker', `sqlite://${join(tmp(), 'tq.db')}`]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown pool 'gevent'");
+    expect(r.stderr).toContain('--pool must be one of prefork, threads, async, solo (got "gevent")');
   });
 
   it('reports an unknown id with its own exit code', async () => {

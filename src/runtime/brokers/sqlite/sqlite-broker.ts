@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TqError } from '../../errors.js';
 import { newLeaseToken } from '../../ids.js';
@@ -10,10 +9,9 @@ import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, t
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
-import { openError, sqlitePath } from './open.js';
+import { emptyStandIn, openDatabase, openError, sqlitePath } from './open.js';
 import { pendingRecord, type MessageRow } from './pending-record.js';
 import { insertNew, peekReady, purgeQueues } from './queue-verbs.js';
-import { SCHEMA } from './schema.js';
 import { prepareStatements, type Statements } from './statements.js';
 
 /** Longest idle sleep while the database directory is watched (a net under missed events). */
@@ -28,16 +26,20 @@ const SWEEP_EVERY_MS = 60_000;
  * the machine. Each verb is one IMMEDIATE transaction, so reserve-and-record-
  * holder and ack-and-store-result are atomic across processes.
  *
- * States: open (after connect) → closed. Calls after close throw.
+ * States: reading a stand-in (after connect, while the file does not exist:
+ * reads answer as an empty broker would) → open on the file (from the first
+ * write, which creates it, or the first read after another process did) →
+ * closed. Calls after close throw.
  */
 export class SqliteBroker implements Broker {
   readonly kind = 'sqlite';
   readonly displayUrl: string;
   private readonly path: string;
   private db: Database.Database | undefined;
-  private st!: Statements;
+  private standIn = false;
+  private statements!: Statements;
   private waiter!: ChangeWaiter;
-  private cluster!: SqliteCluster;
+  private clusterVerbs!: SqliteCluster;
   private lastSweep = 0;
   private readonly deadBodyMax: number;
 
@@ -49,20 +51,38 @@ export class SqliteBroker implements Broker {
 
   async connect(): Promise<void> {
     if (this.db) return;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true });
-      const db = new Database(this.path, { timeout: 10_000 });
-      db.pragma('journal_mode = WAL');
-      // NORMAL in WAL survives a process crash (what we promise); only an OS crash can lose the last commits.
-      db.pragma('synchronous = NORMAL');
-      db.exec(SCHEMA);
-      this.db = db;
-      this.st = prepareStatements(db);
-    } catch (err) {
-      throw openError(this.path, err);
-    }
     this.waiter = new ChangeWaiter(dirname(this.path), WATCHED_TICK_MS, UNWATCHED_TICK_MS);
-    this.cluster = new SqliteCluster(this.db!, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
+    const db = openDatabase(this.path, false);
+    this.use(db ?? emptyStandIn(), db === undefined);
+  }
+
+  private use(db: Database.Database, standIn: boolean): void {
+    this.db = db;
+    this.standIn = standIn;
+    this.statements = prepareStatements(db);
+    this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
+  }
+
+  /**
+   * Moves from the stand-in to the file once it exists, or (`create`, before a
+   * write) by creating it. The stand-in is not closed: a read that began on it
+   * may still be waiting, and ends on it empty-handed.
+   */
+  private onFile(create: boolean): void {
+    if (!this.standIn) return;
+    const db = openDatabase(this.path, create);
+    if (db) this.use(db, false);
+  }
+
+  private get st(): Statements {
+    this.onFile(false);
+    return this.statements;
+  }
+
+  /** The cluster verbs, on the file when they write (created if need be). */
+  private cluster(write: boolean): SqliteCluster {
+    this.onFile(write);
+    return this.clusterVerbs;
   }
 
   async close(): Promise<void> {
@@ -76,7 +96,7 @@ export class SqliteBroker implements Broker {
     return this.tx(() => {
       const { skipped, added } = insertNew(this.st, envelopes, now);
       const events = skipped.length === 0 ? sentEvents : sentEvents?.filter((ev) => ev.taskId === undefined || added.has(ev.taskId));
-      if (events?.length) this.cluster.appendEventsInTx(events);
+      if (events?.length) this.cluster(true).appendEventsInTx(events);
       return skipped;
     });
   }
@@ -197,7 +217,7 @@ export class SqliteBroker implements Broker {
 
   async purge(queues: readonly string[]): Promise<Record<string, number>> {
     const now = Date.now();
-    return this.tx(() => purgeQueues(this.st, queues, now, (record) => this.storeResultIn(record, now), (events) => this.cluster.appendEventsInTx(events)));
+    return this.tx(() => purgeQueues(this.st, queues, now, (record) => this.storeResultIn(record, now), (events) => this.cluster(true).appendEventsInTx(events)));
   }
 
   async peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]> {
@@ -232,24 +252,24 @@ export class SqliteBroker implements Broker {
   }
 
   async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.st.setMeta.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs);
+    this.tx(() => this.st.setMeta.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs));
   }
 
   // Cluster verbs (heartbeats, control, revocations, events, dead letters) live in SqliteCluster.
-  recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster.recordHeartbeat(hb);
-  listHeartbeats = () => this.cluster.listHeartbeats();
-  publishControl = (request: ControlRequest) => this.cluster.publishControl(request);
-  readControl = (cursor: string | null, waitMs: number, signal?: AbortSignal) => this.cluster.readControl(cursor, waitMs, signal);
-  replyControl = (reply: ControlReply) => this.cluster.replyControl(reply);
-  collectReplies = (requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> => this.cluster.collectReplies(requestId, waitMs, expected);
-  revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.cluster.revoke(ids, ttlMs, reason);
-  listRevoked = () => this.cluster.listRevoked();
-  appendEvents = (events: readonly TqEvent[]) => this.cluster.appendEvents(events);
-  readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> => this.cluster.readEvents(after, max, waitMs, signal);
-  latestEventId = (): Promise<string | null> => this.cluster.latestEventId();
-  listScheduled = (max: number) => this.cluster.listScheduled(max);
-  listDead = (max: number): Promise<DeadLetter[]> => this.cluster.listDead(max);
-  requeueDead = (ids?: readonly string[]) => this.cluster.requeueDead(ids);
+  recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster(true).recordHeartbeat(hb);
+  listHeartbeats = () => this.cluster(false).listHeartbeats();
+  publishControl = (request: ControlRequest) => this.cluster(true).publishControl(request);
+  readControl = (cursor: string | null, waitMs: number, signal?: AbortSignal) => this.cluster(false).readControl(cursor, waitMs, signal);
+  replyControl = (reply: ControlReply) => this.cluster(true).replyControl(reply);
+  collectReplies = (requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> => this.cluster(false).collectReplies(requestId, waitMs, expected);
+  revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.cluster(true).revoke(ids, ttlMs, reason);
+  listRevoked = () => this.cluster(false).listRevoked();
+  appendEvents = (events: readonly TqEvent[]) => this.cluster(true).appendEvents(events);
+  readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> => this.cluster(false).readEvents(after, max, waitMs, signal);
+  latestEventId = (): Promise<string | null> => this.cluster(false).latestEventId();
+  listScheduled = (max: number) => this.cluster(false).listScheduled(max);
+  listDead = (max: number): Promise<DeadLetter[]> => this.cluster(false).listDead(max);
+  requeueDead = (ids?: readonly string[]) => this.cluster(true).requeueDead(ids);
 
   /** A cheap read (no write lock) so idle workers don't contend for the writer lock. */
   private hasWork(queues: readonly string[]): boolean {
@@ -296,6 +316,7 @@ export class SqliteBroker implements Broker {
 
   private tx<T>(fn: () => T): T {
     if (!this.db) throw new TqError('BROKER_UNREACHABLE', 'the SQLite broker is closed');
+    this.onFile(true);
     try {
       return this.db.transaction(fn).immediate();
     } catch (err) {
