@@ -66,7 +66,7 @@ describe('an outcome Redis refuses to store (out of memory)', () => {
     const { broker, id, lines, release } = await startWorker(30_000);
     await fillUp();
     release();
-    await waitFor(() => lines.some((l) => /Broker error: OOM/.test(l)), 'the finish to be refused for want of memory');
+    await waitFor(() => lines.some((l) => /Broker error: .*out of memory.*OOM command not allowed/.test(l)), 'the finish to be refused for want of memory');
     await admin.config('SET', 'maxmemory', '0');
     expect(await broker.waitForResult(id, 20_000)).toMatchObject({ state: 'SUCCESS', result: 'done', worker: 'w-oom' });
     await waitFor(() => lines.some((l) => new RegExp(`Task gated\\[${id}\\] succeeded`).test(l)), 'the success line');
@@ -78,7 +78,7 @@ describe('an outcome Redis refuses to store (out of memory)', () => {
     await fillUp();
     release();
     const said = await waitFor(() => lines.find((l) => l.includes(`Task gated[${id}]: its outcome (success) could not be stored`)), 'the outcome to be given up', 20_000);
-    expect(said).toMatch(/ERROR.*could not be stored: OOM command not allowed.*; the message stays in the broker and runs again once its lease lapses/);
+    expect(said).toMatch(/ERROR.*could not be stored: Redis at .* refused finish \(out of memory: maxmemory reached\): OOM command not allowed.*; the message stays in the broker and runs again once its lease lapses/);
     expect(lines.join('\n')).not.toMatch(/lease lost|another worker/);
     // Nothing was lost: once Redis has room, the message runs again and its result is stored.
     await admin.config('SET', 'maxmemory', '0');
