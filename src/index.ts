@@ -21,8 +21,11 @@ export { TqError, TaskFailedError, type TqErrorCode, type SerializedError } from
 export type { TaskState, ResultRecord } from './runtime/states.js';
 export type { TaskMessage } from './runtime/message.js';
 export type { Broker } from './runtime/brokers/broker.js';
+export type { Backend } from './runtime/brokers/backend.js';
+export type { Stores } from './runtime/brokers/index.js';
 export { subscribeEvents, type FollowOptions } from './runtime/events.js';
-export { revokeTasks, broadcast } from './runtime/broadcast.js';
+export { broadcast } from './runtime/broadcast.js';
+export { revokeTasks } from './runtime/revoke.js';
 export type { TqEvent, StoredEvent, WorkerHeartbeat } from './runtime/cluster.js';
 
 import { getDefaultClient } from './runtime/client.js';

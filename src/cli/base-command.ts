@@ -1,6 +1,6 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { resolve } from 'node:path';
-import type { Broker } from '../runtime/brokers/broker.js';
+import type { Stores } from '../runtime/brokers/index.js';
 import { clientFor, type Client } from '../runtime/client.js';
 import { resolveConfig, type LogLevel, type TqConfig, type TqConfigInput } from '../runtime/config.js';
 import { EXIT_CODES, TqError } from '../runtime/errors.js';
@@ -15,7 +15,8 @@ import { wantsColor } from '../ui/dashboard/output-mode.js';
  */
 export abstract class TqCommand extends Command {
   static override baseFlags = {
-    broker: Flags.string({ char: 'b', description: 'broker URL (sqlite://PATH or redis://host:port/db)', helpGroup: 'GLOBAL' }),
+    broker: Flags.string({ char: 'b', description: 'broker URL (sqlite://PATH, redis://host:port/db or amqp://user:pass@host:5672/vhost)', helpGroup: 'GLOBAL' }),
+    backend: Flags.string({ description: 'result backend URL (sqlite://PATH or redis://host:port/db; default: the broker)', helpGroup: 'GLOBAL' }),
     tasks: Flags.string({ description: 'directory of task files (default ./tasks)', helpGroup: 'GLOBAL' }),
     config: Flags.string({ description: 'config file (default tq.config.{ts,js,json})', helpGroup: 'GLOBAL' }),
   };
@@ -36,6 +37,7 @@ export abstract class TqCommand extends Command {
       overrides: {
         ...extra,
         brokerUrl: flags.broker ?? extra.brokerUrl,
+        backendUrl: flags.backend ?? extra.backendUrl,
         tasksDir: flags.tasks === undefined ? extra.tasksDir : resolve(flags.tasks),
         worker: { loglevel: loglevel as LogLevel | undefined, ...extra.worker },
       },
@@ -51,8 +53,9 @@ export abstract class TqCommand extends Command {
     return client;
   }
 
-  protected async openBroker(config: TqConfig): Promise<Broker> {
-    return (await this.openClient(config)).broker;
+  /** The broker and backend of the configured deployment, closed when the command ends. */
+  protected async openStores(config: TqConfig): Promise<Stores> {
+    return (await this.openClient(config)).stores;
   }
 
   /** Colour only on a TTY, never with NO_COLOR or under CI (the one rule: wantsColor). */
@@ -81,7 +84,7 @@ export abstract class TqCommand extends Command {
 
 /** The flag that sets a config path, for errors: worker.prefetchMultiplier → --prefetch-multiplier. */
 function flagName(path: string): string {
-  const special: Record<string, string> = { brokerUrl: '--broker', tasksDir: '--tasks' };
+  const special: Record<string, string> = { brokerUrl: '--broker', backendUrl: '--backend', tasksDir: '--tasks' };
   const key = path.split('.').at(-1)!;
   return special[path] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }

@@ -38,7 +38,7 @@ export async function startWorkerOutput(o: WorkerOutputOptions): Promise<{ stop(
   }
   // Loaded only here: Ink, React and yoga's WASM heap would otherwise sit in every headless worker's memory.
   const { startWorkerDashboard } = await import('../ui/dashboard/render.js');
-  const info = { hostname: prepared.hostname, version: o.version, broker: maskUrl(config.brokerUrl), pool: pool.name, concurrency: pool.size, queues: config.worker.queues, startedAt: Date.now() };
+  const info = { hostname: prepared.hostname, version: o.version, broker: config.backendUrl === config.brokerUrl ? maskUrl(config.brokerUrl) : `${maskUrl(config.brokerUrl)} (backend ${maskUrl(config.backendUrl)})`, pool: pool.name, concurrency: pool.size, queues: config.worker.queues, startedAt: Date.now() };
   const dashboard = startWorkerDashboard({ worker, info, color: o.color });
   o.lines.to((line, level) => dashboard.log(line, level));
   return {

@@ -28,7 +28,7 @@ export default class BeatCommand extends TqCommand {
 
     const level = (flags.loglevel as LogLevel | undefined) ?? config.worker.loglevel;
     const log = createLogger({ level, name: 'beat', color: this.color(process.stderr), json: flags.json });
-    const broker = await this.openBroker(config);
+    const stores = await this.openStores(config);
     const stop = new AbortController();
     const onSignal = (name: string) => {
       log.info(`${name} received: stopping`);
@@ -37,8 +37,8 @@ export default class BeatCommand extends TqCommand {
     process.once('SIGINT', () => onSignal('SIGINT'));
     process.once('SIGTERM', () => onSignal('SIGTERM'));
 
-    log.info(`beat: ${entries.length} periodic task(s) on ${broker.displayUrl}: ${entries.map((e) => `${e.name} (${e.schedule.text})`).join(', ') || 'none'}`);
-    await runBeat({ config, broker, entries, log, signal: stop.signal });
+    log.info(`beat: ${entries.length} periodic task(s) on ${stores.broker.displayUrl}: ${entries.map((e) => `${e.name} (${e.schedule.text})`).join(', ') || 'none'}`);
+    await runBeat({ config, stores, entries, log, signal: stop.signal });
     log.info('beat stopped');
   }
 }

@@ -25,12 +25,12 @@ export default class ControlCommand extends TqCommand {
     const plan = parseControl(verb, (argv as string[]).slice(1)); // bad arguments stop here, before the broker
     const timeoutMs = timeoutMsOf(flags.timeout, controlTimeoutMs(verb));
     const config = await this.resolveTqConfig(flags);
-    const broker = await this.openBroker(config);
-    const answers = await runControl(broker, plan, {
+    const stores = await this.openStores(config);
+    const answers = await runControl(stores, plan, {
       terminate: flags.terminate,
       destination: destinationOf(flags.destination),
       timeoutMs,
     });
-    reportAnswers(answers, { verb, json: flags.json, brokerUrl: broker.displayUrl, silenceFails: verb !== 'revoke' }, (text) => this.log(text));
+    reportAnswers(answers, { verb, json: flags.json, brokerUrl: stores.backend.displayUrl, silenceFails: verb !== 'revoke' }, (text) => this.log(text));
   }
 }

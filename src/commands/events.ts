@@ -16,12 +16,12 @@ export default class EventsCommand extends TqCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(EventsCommand);
     const config = await this.resolveTqConfig(flags);
-    const broker = await this.openBroker(config);
+    const { backend } = await this.openStores(config);
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
     process.once('SIGTERM', () => stop.abort());
     const color = this.color();
-    for await (const event of followEvents(broker, { after: flags.from ?? null, follow: flags.follow, signal: stop.signal })) {
+    for await (const event of followEvents(backend, { after: flags.from ?? null, follow: flags.follow, signal: stop.signal })) {
       this.log(flags.json ? safeJson(event) : renderEvent(event, color));
     }
   }

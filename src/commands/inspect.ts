@@ -17,12 +17,12 @@ export default class InspectCommand extends TqCommand {
     const { args, flags, argv } = await this.parse(InspectCommand);
     const config = await this.resolveTqConfig(flags);
     const timeoutMs = timeoutMsOf(flags.timeout, INSPECT_TIMEOUT_MS);
-    const broker = await this.openBroker(config);
-    const answers = await inspect(broker, args.verb as InspectVerb, {
+    const stores = await this.openStores(config);
+    const answers = await inspect(stores, args.verb as InspectVerb, {
       ids: (argv as string[]).slice(1),
       destination: destinationOf(flags.destination),
       timeoutMs,
     });
-    reportAnswers(answers, { verb: args.verb, json: flags.json, brokerUrl: broker.displayUrl, silenceFails: true }, (text) => this.log(text));
+    reportAnswers(answers, { verb: args.verb, json: flags.json, brokerUrl: stores.backend.displayUrl, silenceFails: true }, (text) => this.log(text));
   }
 }

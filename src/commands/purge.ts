@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { confirm } from '../cli/confirm.js';
 import { TqError } from '../runtime/errors.js';
+import { purgeQueues } from '../runtime/purge.js';
 
 export default class PurgeCommand extends TqCommand {
   static override description = 'Remove the waiting (ready) messages of queues. Never touches results, running (leased) or scheduled tasks.';
@@ -16,7 +17,8 @@ export default class PurgeCommand extends TqCommand {
     const { flags } = await this.parse(PurgeCommand);
     const config = await this.resolveTqConfig(flags);
     const queues = flags.queues?.split(',').map((q) => q.trim()).filter(Boolean) ?? [...config.worker.queues];
-    const broker = await this.openBroker(config);
+    const stores = await this.openStores(config);
+    const { broker } = stores;
     if (!flags.force) {
       if (!process.stdin.isTTY) {
         throw new TqError('BAD_INPUT', 'refusing to purge without confirmation: not a terminal', { hint: 'pass -f/--force to purge from a script' });
@@ -28,7 +30,7 @@ export default class PurgeCommand extends TqCommand {
         return;
       }
     }
-    const removed = await broker.purge(queues);
+    const removed = await purgeQueues(stores, queues);
     const total = Object.values(removed).reduce((a, b) => a + b, 0);
     this.log(flags.json ? JSON.stringify(removed) : `removed ${total} message(s): ${Object.entries(removed).map(([q, n]) => `${q} ${n}`).join(', ')}`);
   }

@@ -23,10 +23,10 @@ export default class ResultCommand extends TqCommand {
     const handle = client.asyncResult(args.id);
     const timeout = parseSeconds('timeout', flags.timeout);
     const record = flags.wait
-      ? await client.broker.waitForResult(args.id, timeout === undefined ? 2 ** 31 - 1 : timeout * 1000)
-      : await client.broker.getResult(handle.id);
+      ? await client.backend.waitForResult(args.id, timeout === undefined ? 2 ** 31 - 1 : timeout * 1000)
+      : await client.backend.getResult(handle.id);
     if (!record) {
-      throw new TqError('UNKNOWN_ID', `no task with id ${args.id} is known to ${client.broker.displayUrl}`, {
+      throw new TqError('UNKNOWN_ID', `no task with id ${args.id} is known to ${client.backend.displayUrl}`, {
         hint: 'the id may be mistyped, or its result expired (results are kept for resultExpiresMs, default 1 day)',
       });
     }

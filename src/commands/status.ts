@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { renderStatus } from '../ui/inspect-view.js';
 import { safeJson } from '../runtime/safe-text.js';
+import { storesLabel } from '../runtime/brokers/index.js';
 
 export default class StatusCommand extends TqCommand {
   static override description = 'One line per worker that reported to this broker: online or offline, pool, active, processed.';
@@ -10,8 +11,8 @@ export default class StatusCommand extends TqCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(StatusCommand);
     const config = await this.resolveTqConfig(flags);
-    const broker = await this.openBroker(config);
-    const heartbeats = await broker.listHeartbeats();
-    this.log(flags.json ? safeJson(heartbeats) : renderStatus(heartbeats));
+    const stores = await this.openStores(config);
+    const heartbeats = await stores.backend.listHeartbeats();
+    this.log(flags.json ? safeJson(heartbeats) : `${storesLabel(stores)}\n${renderStatus(heartbeats)}`);
   }
 }

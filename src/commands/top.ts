@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
 import { monitorActions } from '../runtime/monitor/actions.js';
 import { ClusterMonitor } from '../runtime/monitor/cluster-monitor.js';
+import { storesLabel } from '../runtime/brokers/index.js';
 import { renderClusterSnapshot } from '../ui/top/snapshot.js';
 import { runTop } from '../ui/top/render.js';
 
@@ -18,7 +19,7 @@ export default class TopCommand extends TqCommand {
     const config = await this.resolveTqConfig(flags);
     const client = await this.openClient(config);
     const live = !flags.once && Boolean(process.stdout.isTTY && process.stdin.isTTY);
-    const monitor = new ClusterMonitor({ broker: client.broker, after: '0' });
+    const monitor = new ClusterMonitor({ stores: client.stores, after: '0' });
     if (!live) {
       this.log(renderClusterSnapshot(await monitor.readOnce()));
       return;
@@ -26,7 +27,7 @@ export default class TopCommand extends TqCommand {
     await monitor.start();
     try {
       const actions = monitorActions(client, (id) => monitor.refreshTask(id));
-      await runTop({ monitor, actions, broker: client.broker.displayUrl, color: this.color() });
+      await runTop({ monitor, actions, broker: storesLabel(client.stores), color: this.color() });
     } finally {
       await monitor.stop();
     }

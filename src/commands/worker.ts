@@ -60,7 +60,7 @@ export default class WorkerCommand extends TqCommand {
     const shutdown = handleShutdownSignals(worker, log, config.worker.softShutdownTimeout);
     let output: { stop(): Promise<void> } | undefined;
     const agent = new ClusterAgent({
-      worker, broker: prepared.broker, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
+      worker, backend: prepared.stores.backend, log, events: config.events, hostname: prepared.hostname, pool: pool.name,
       version: this.config.version, startedAt: new Date(), queues: () => [...worker.queues],
       requestShutdown: () => shutdown.request('shutdown command'),
     });
@@ -74,7 +74,7 @@ export default class WorkerCommand extends TqCommand {
       throw err;
     }
     const beat = new AbortController();
-    const beatDone = scheduler?.runBeat({ config, broker: prepared.broker, entries: beatEntries, log: log.child('beat'), signal: beat.signal });
+    const beatDone = scheduler?.runBeat({ config, stores: prepared.stores, entries: beatEntries, log: log.child('beat'), signal: beat.signal });
     log.info(`${prepared.hostname} ready.`);
     const how = await shutdown.done;
     beat.abort();

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Broker } from './brokers/broker.js';
+import type { Backend } from './brokers/backend.js';
 import { HEARTBEAT_INTERVAL_MS, isOnline, MISSED_HEARTBEATS_OFFLINE, type ControlCommand, type ControlReply } from './cluster.js';
 
 export interface BroadcastOptions {
@@ -19,30 +19,30 @@ export interface BroadcastReply extends ControlReply {
 }
 
 /**
- * Sends a control command to the workers on this broker and gathers their
+ * Sends a control command to the workers of this backend and gathers their
  * replies. Who is expected: the destination's workers that are online, or
  * else every worker online (by heartbeat). It returns as soon as each of
  * them answered, or at the timeout; a named worker that is not online is
  * reported at once without waiting for it, and when nobody expected is
  * online nothing is sent and nothing waited for (the reply list is empty).
  */
-export async function broadcast(broker: Broker, command: ControlCommand, options: BroadcastOptions = {}): Promise<BroadcastReply[]> {
+export async function broadcast(backend: Backend, command: ControlCommand, options: BroadcastOptions = {}): Promise<BroadcastReply[]> {
   const destination = options.destination ?? [];
   const timeoutMs = options.timeoutMs ?? 1000;
-  const online = new Set((await broker.listHeartbeats()).filter((hb) => isOnline(hb)).map((hb) => hb.hostname));
+  const online = new Set((await backend.listHeartbeats()).filter((hb) => isOnline(hb)).map((hb) => hb.hostname));
   const expected = destination.length > 0 ? destination.filter((h) => online.has(h)) : [...online];
   const id = randomUUID();
   const notOnline = destination.filter((h) => !online.has(h)).map((h) => stand(id, h, `not online: no heartbeat in the last ${(HEARTBEAT_INTERVAL_MS * MISSED_HEARTBEATS_OFFLINE) / 1000} s`));
   if (expected.length === 0) return notOnline;
-  await broker.publishControl({ id, command, destination, sentAt: new Date().toISOString() });
+  await backend.publishControl({ id, command, destination, sentAt: new Date().toISOString() });
   const deadline = Date.now() + timeoutMs;
-  let replies = await broker.collectReplies(id, timeoutMs, expected.length);
+  let replies = await backend.collectReplies(id, timeoutMs, expected.length);
   // A worker that came online after the heartbeats were read may have answered in an expected one's place.
   for (;;) {
     const missing = expected.filter((h) => !replies.some((r) => r.hostname === h)).length;
     const left = deadline - Date.now();
     if (missing === 0 || left <= 0) break;
-    replies = await broker.collectReplies(id, left, replies.length + missing);
+    replies = await backend.collectReplies(id, left, replies.length + missing);
   }
   const silent = expected.filter((h) => !replies.some((r) => r.hostname === h)).map((h) => stand(id, h, `no reply within ${timeoutMs / 1000} s`));
   return [...replies, ...silent, ...notOnline].sort((a, b) => a.hostname.localeCompare(b.hostname));
@@ -50,22 +50,4 @@ export async function broadcast(broker: Broker, command: ControlCommand, options
 
 function stand(requestId: string, hostname: string, why: string): BroadcastReply {
   return { requestId, hostname, ok: false, data: why, noReply: true };
-}
-
-/** How long a revocation is remembered in the broker. */
-export const REVOKE_TTL_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Revokes tasks everywhere: stored in the broker first (queued messages are
- * removed and recorded REVOKED; every id is remembered, so a worker that is
- * offline now still never runs it), then broadcast to running workers, which
- * drop prefetched copies and, with `terminate`, end running ones.
- */
-export async function revokeTasks(broker: Broker, ids: string[], options: { terminate?: boolean; timeoutMs?: number } = {}) {
-  const removedFromQueue = await broker.revoke(ids, REVOKE_TTL_MS, options.terminate ? 'revoked (terminate)' : 'revoked');
-  // Workers report the revocations they carry out; these never reached a worker, so say it here.
-  const at = new Date().toISOString();
-  await broker.appendEvents(removedFromQueue.map((taskId) => ({ type: 'task-revoked' as const, at, taskId, data: { reason: 'revoked while queued' } })));
-  const replies = await broadcast(broker, { verb: 'revoke', ids, terminate: options.terminate ?? false }, { timeoutMs: options.timeoutMs ?? 1000 });
-  return { removedFromQueue, replies };
 }

@@ -17,6 +17,8 @@ export interface WorkerHeartbeat {
    */
   tasks?: string[];
   active: number;
+  /** Messages this worker holds (running and reserved), per queue: what a broker that cannot count leased messages (RabbitMQ) shows. */
+  held?: Record<string, number>;
   processed: number;
   failed: number;
   retried: number;

@@ -51,6 +51,10 @@ const section = <E extends v.ObjectEntries>(entries: E) =>
     v.custom<Record<string, unknown>>((x) => typeof x === 'object' && x !== null && !Array.isArray(x), 'an object'),
     v.strictObject(entries, 'an object'),
   );
+/** TLS files for rediss:// and amqps:// (PEM paths) and whether to verify the server. */
+function tlsSection() {
+  return section({ ca: v.optional(v.string('a string')), cert: v.optional(v.string('a string')), key: v.optional(v.string('a string')), rejectUnauthorized: v.optional(flag) });
+}
 const optionalEntries = (settings: Record<string, Setting>) =>
   Object.fromEntries(Object.entries(settings).map(([key, s]) => [key, v.optional(s.schema)]));
 
@@ -74,13 +78,15 @@ export const WORKER_SETTINGS = {
 /** Every top-level setting (and `worker`, above). */
 export const SETTINGS = {
   brokerUrl: { schema: text, env: 'TQ_BROKER_URL' },
+  backendUrl: { schema: text, env: 'TQ_BACKEND_URL' },
   tasksDir: { schema: text, env: 'TQ_TASKS_DIR' },
   defaultQueue: { schema: text, env: 'TQ_DEFAULT_QUEUE' },
   resultExpiresMs: { schema: positiveNumber, env: 'TQ_RESULT_EXPIRES_MS', fromEnv: toNumber },
   maxMessageBytes: { schema: positiveInteger, env: 'TQ_MAX_MESSAGE_BYTES', fromEnv: toNumber },
   leaseMs: { schema: positiveNumber, env: 'TQ_LEASE_MS', fromEnv: toNumber },
   keyPrefix: { schema: text, env: 'TQ_KEY_PREFIX' },
-  redisTls: { schema: section({ ca: v.optional(v.string('a string')), cert: v.optional(v.string('a string')), key: v.optional(v.string('a string')), rejectUnauthorized: v.optional(flag) }) },
+  redisTls: { schema: tlsSection() },
+  amqpTls: { schema: tlsSection() },
   events: { schema: flag, env: 'TQ_EVENTS', fromEnv: toBoolean },
   // Each entry's keys and values are checked by beat (collectSchedule), with the entry's name, when it starts.
   beat: { schema: v.record(v.string(), v.unknown(), 'an object of named entries') },

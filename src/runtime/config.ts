@@ -40,6 +40,12 @@ export interface RedisTlsOptions {
 export interface TqConfig {
   readonly projectRoot: string;
   readonly brokerUrl: string;
+  /**
+   * Where results and cluster state live. The broker's URL unless set: then
+   * one store plays both roles (the fused path). RabbitMQ cannot be a backend,
+   * so an amqp:// broker needs one (see brokers/index.ts).
+   */
+  readonly backendUrl: string;
   readonly tasksDir: string;
   readonly defaultQueue: string;
   readonly resultExpiresMs: number;
@@ -47,6 +53,8 @@ export interface TqConfig {
   readonly leaseMs: number;
   readonly keyPrefix: string;
   readonly redisTls: RedisTlsOptions;
+  /** TLS for amqps:// brokers, as redisTls. */
+  readonly amqpTls: RedisTlsOptions;
   readonly worker: {
     readonly pool: PoolName;
     readonly maxTasksPerChild?: number;
@@ -134,7 +142,9 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
     configFile,
     tasksDir: resolve(projectRoot, merged.tasksDir ?? DEFAULTS.tasksDir),
     defaultQueue,
+    backendUrl: merged.backendUrl ?? merged.brokerUrl ?? DEFAULTS.brokerUrl,
     redisTls: merged.redisTls ?? {},
+    amqpTls: merged.amqpTls ?? {},
     events: merged.events ?? true,
     beat: merged.beat ?? {},
     worker: { ...DEFAULTS.worker, ...worker, queues: worker.queues && worker.queues.length > 0 ? worker.queues : [defaultQueue] },

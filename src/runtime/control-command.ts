@@ -1,5 +1,6 @@
-import type { Broker } from './brokers/broker.js';
-import { broadcast, revokeTasks } from './broadcast.js';
+import type { Stores } from './brokers/index.js';
+import { broadcast } from './broadcast.js';
+import { revokeTasks } from './revoke.js';
 import type { ControlCommand } from './cluster.js';
 import { TqError } from './errors.js';
 import type { InspectAnswer } from './inspect.js';
@@ -52,20 +53,20 @@ export function parseControl(verb: ControlVerb, args: string[]): ControlRequestP
 }
 
 /** Runs a checked request. Workers that were expected and did not answer come back as `noReply` answers. */
-export async function runControl(broker: Broker, plan: ControlRequestPlan, options: { terminate?: boolean; destination?: string[]; timeoutMs?: number }): Promise<InspectAnswer> {
+export async function runControl(stores: Stores, plan: ControlRequestPlan, options: { terminate?: boolean; destination?: string[]; timeoutMs?: number }): Promise<InspectAnswer> {
   const timeoutMs = options.timeoutMs ?? controlTimeoutMs(plan.verb);
   if (plan.verb === 'requeue-dead') {
-    const n = await broker.requeueDead(plan.ids.length > 0 ? plan.ids : undefined);
-    return [{ source: broker.displayUrl, ok: true, data: `re-queued ${n} dead letter(s)` }];
+    const n = await stores.broker.requeueDead(plan.ids.length > 0 ? plan.ids : undefined);
+    return [{ source: stores.broker.displayUrl, ok: true, data: `re-queued ${n} dead letter(s)` }];
   }
   if (plan.verb === 'revoke') {
-    const { removedFromQueue, replies } = await revokeTasks(broker, plan.ids, { terminate: options.terminate, timeoutMs });
+    const { removedFromQueue, replies } = await revokeTasks(stores, plan.ids, { terminate: options.terminate, timeoutMs });
     return [
-      { source: broker.displayUrl, ok: true, data: `stored ${plan.ids.length} revocation(s); removed ${removedFromQueue.length} waiting message(s)` },
+      { source: stores.backend.displayUrl, ok: true, data: `stored ${plan.ids.length} revocation(s); removed ${removedFromQueue.length} waiting message(s)` },
       ...replies.map((r) => ({ source: r.hostname, ok: r.ok, data: r.data, noReply: r.noReply })),
     ];
   }
-  const replies = await broadcast(broker, plan.command, { destination: options.destination, timeoutMs });
+  const replies = await broadcast(stores.backend, plan.command, { destination: options.destination, timeoutMs });
   return replies.map((r) => ({ source: r.hostname, ok: r.ok, data: r.data, noReply: r.noReply }));
 }
 

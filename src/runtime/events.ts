@@ -1,4 +1,4 @@
-import type { Broker } from './brokers/broker.js';
+import type { Backend } from './brokers/backend.js';
 import type { StoredEvent } from './cluster.js';
 
 export interface FollowOptions {
@@ -12,12 +12,12 @@ export interface FollowOptions {
  * The event stream as an async iterator (`subscribeEvents`), resumable from
  * any event id. With `follow`, waits for new events until the signal aborts.
  */
-export async function* followEvents(broker: Broker, options: FollowOptions): AsyncGenerator<StoredEvent> {
+export async function* followEvents(backend: Backend, options: FollowOptions): AsyncGenerator<StoredEvent> {
   let after = options.after;
-  if (after === null) after = (await broker.latestEventId()) ?? '0';
+  if (after === null) after = (await backend.latestEventId()) ?? '0';
   for (;;) {
     if (options.signal?.aborted) return;
-    const batch = await broker.readEvents(after === '0' ? null : after, 500, options.follow ? 1000 : 0, options.signal);
+    const batch = await backend.readEvents(after === '0' ? null : after, 500, options.follow ? 1000 : 0, options.signal);
     for (const event of batch) yield event;
     if (batch.length > 0) after = batch.at(-1)!.eventId;
     else if (!options.follow) return;

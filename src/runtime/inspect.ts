@@ -1,4 +1,6 @@
-import type { Broker, QueueStats } from './brokers/broker.js';
+import type { QueueStats } from './brokers/broker.js';
+import type { Stores } from './brokers/index.js';
+import { depthOf, queueStats } from './queue-stats.js';
 import { broadcast } from './broadcast.js';
 import { isOnline, type ControlCommand, type WorkerHeartbeat } from './cluster.js';
 import { TqError } from './errors.js';
@@ -24,11 +26,12 @@ export type InspectAnswer = { source: string; ok: boolean; data: unknown; noRepl
 /** Listings of dead and scheduled messages say which task each one is for, as far as its body can be read (null: it cannot). */
 export type Named<T> = T & { task: string | null };
 
-export async function inspect(broker: Broker, verb: InspectVerb, options: InspectOptions = {}): Promise<InspectAnswer> {
+export async function inspect(stores: Stores, verb: InspectVerb, options: InspectOptions = {}): Promise<InspectAnswer> {
+  const { broker } = stores;
   switch (verb) {
     case 'queues': {
-      const [stats, heartbeats] = await Promise.all([broker.stats(), broker.listHeartbeats()]);
-      return [{ source: broker.displayUrl, ok: true, data: queuesInUse(stats, heartbeats) }];
+      const heartbeats = await stores.backend.listHeartbeats();
+      return [{ source: broker.displayUrl, ok: true, data: queuesInUse(await queueStats(stores, heartbeats), heartbeats) }];
     }
     case 'dead':
       return [{ source: broker.displayUrl, ok: true, data: (await broker.listDead(100)).map(named) }];
@@ -38,7 +41,7 @@ export async function inspect(broker: Broker, verb: InspectVerb, options: Inspec
     default: {
       if (verb === 'query_task' && (options.ids ?? []).length === 0) throw new TqError('BAD_INPUT', 'query_task needs one or more task ids');
       const command = (verb === 'query_task' ? { verb, ids: options.ids! } : { verb }) as ControlCommand;
-      const replies = await broadcast(broker, command, options);
+      const replies = await broadcast(stores.backend, command, options);
       return replies.map((r) => ({ source: r.hostname, ok: r.ok, data: r.data, noReply: r.noReply }));
     }
   }
@@ -51,7 +54,7 @@ export async function inspect(broker: Broker, verb: InspectVerb, options: Inspec
  * every queue ever used, SQLite none that are empty), so that is left out.
  */
 export function queuesInUse(stats: readonly QueueStats[], heartbeats: readonly WorkerHeartbeat[], now = Date.now()): QueueStats[] {
-  const byName = new Map(stats.filter((s) => s.ready + s.scheduled + s.leased + s.dead > 0).map((s) => [s.queue, s]));
+  const byName = new Map(stats.filter((s) => depthOf(s) > 0).map((s) => [s.queue, s]));
   for (const hb of heartbeats) {
     if (!isOnline(hb, now)) continue;
     for (const queue of hb.queues) if (!byName.has(queue)) byName.set(queue, { queue, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });

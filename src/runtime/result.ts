@@ -1,5 +1,5 @@
-import { revokeTasks } from './broadcast.js';
-import type { Broker } from './brokers/broker.js';
+import type { Stores } from './brokers/index.js';
+import { revokeTasks } from './revoke.js';
 import { TaskFailedError, TqError, type SerializedError } from './errors.js';
 import { isFinal, type ResultRecord, type TaskState } from './states.js';
 
@@ -18,18 +18,18 @@ export class AsyncResult<R = unknown> {
 
   constructor(
     readonly id: string,
-    private readonly broker: Broker,
+    private readonly stores: Stores,
   ) {}
 
   /** The current state; 'UNKNOWN' when the backend never saw this id (or its result expired). */
   async state(): Promise<TaskState | 'UNKNOWN'> {
-    this.record = await this.broker.getResult(this.id);
+    this.record = await this.stores.backend.getResult(this.id);
     return this.record?.state ?? 'UNKNOWN';
   }
 
   /** Revokes this task (see `revokeTasks`): it will not run; with `terminate`, a running one is ended. */
   async revoke(options: { terminate?: boolean } = {}): Promise<void> {
-    await revokeTasks(this.broker, [this.id], options);
+    await revokeTasks(this.stores, [this.id], options);
   }
 
   async ready(): Promise<boolean> {
@@ -57,7 +57,7 @@ export class AsyncResult<R = unknown> {
     // waitForResult returns early on a long wait cap in some brokers; loop until our own deadline.
     for (;;) {
       const left = timeout - (Date.now() - started);
-      record = await this.broker.waitForResult(this.id, Math.max(0, Math.min(left, 2 ** 31 - 1)), options.signal);
+      record = await this.stores.backend.waitForResult(this.id, Math.max(0, Math.min(left, 2 ** 31 - 1)), options.signal);
       if ((record && isFinal(record.state)) || left <= 0 || options.signal?.aborted) break;
     }
     this.record = record;

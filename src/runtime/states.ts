@@ -34,4 +34,12 @@ export interface ResultRecord {
   eta?: string | null;
   /** Last progress the task reported: 0..1 and a note. */
   progress?: { fraction: number; note?: string };
+  /** The task that sent this one (a chain's previous step, a callback's parent); null for a first call. */
+  parentId?: string | null;
+  /** The first task of the workflow this one belongs to (its own id for a lone call). */
+  rootId?: string;
+  /** The group (or chord header) this task is a member of. */
+  groupId?: string;
+  /** What this task sent once it finished: the next chain step, callbacks, errbacks. */
+  children?: string[];
 }

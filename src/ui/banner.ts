@@ -19,6 +19,7 @@ export function renderBanner(info: BannerInfo, color: boolean): string {
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   const rows: [string, string][] = [
     ['broker', maskUrl(info.config.brokerUrl)],
+    ['backend', info.config.backendUrl === info.config.brokerUrl ? 'the broker (one store)' : maskUrl(info.config.backendUrl)],
     ['pool', `${info.pool} (concurrency: ${info.concurrency})`],
     ['queues', info.queues.join(', ')],
     ['tasks dir', info.config.tasksDir],

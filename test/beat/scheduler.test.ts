@@ -11,7 +11,7 @@ async function setup(beat: Record<string, BeatEntrySpec>, start: string) {
   const { config, entries } = await entriesFor(beat);
   const begin = async (override?: Record<string, BeatEntrySpec>) => {
     const resolved = override ? await entriesFor(override) : { config, entries };
-    const beatRun = startBeat({ config: resolved.config, entries: resolved.entries, broker: broker.asBroker(), clock });
+    const beatRun = startBeat({ config: resolved.config, entries: resolved.entries, stores: broker.asStores(), clock });
     await clock.asleep();
     return beatRun;
   };
@@ -163,7 +163,7 @@ describe('runBeat', () => {
 
   it('sends each tick exactly once with several beats on one broker', async () => {
     const { clock, broker, config, entries } = await setup({ ping: { task: 'ping', every: '1m' }, hourly: { task: 'r', cron: '0 * * * *' } }, '2025-01-01T10:00:03Z');
-    const beats = [0, 1, 2].map(() => startBeat({ config, entries, broker: broker.asBroker(), clock }));
+    const beats = [0, 1, 2].map(() => startBeat({ config, entries, stores: broker.asStores(), clock }));
     await clock.asleep(3);
     await clock.advance(90 * 60_000);
     expect(broker.ticks('ping')).toEqual(minutes('2025-01-01T10:01:00Z', 90));
@@ -212,7 +212,7 @@ describe('runBeat', () => {
     const broker = new MemoryBeatBroker({ now: () => Date.now() });
     const { config, entries } = await entriesFor({ yearly: { task: 'r', cron: '0 0 1 1 *' } });
     const controller = new AbortController();
-    const done = runBeat({ config, entries, broker: broker.asBroker(), log: memoryLogger(), signal: controller.signal });
+    const done = runBeat({ config, entries, stores: broker.asStores(), log: memoryLogger(), signal: controller.signal });
     await waitFor(() => broker.meta.has(watermarkKey('yearly')), 'the first visit');
     const started = Date.now();
     controller.abort();

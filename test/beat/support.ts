@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Broker } from '../../src/runtime/brokers/broker.js';
+import type { FusedStore } from '../../src/runtime/brokers/fused.js';
+import type { Stores } from '../../src/runtime/brokers/index.js';
 import type { Clock } from '../../src/runtime/beat/clock.js';
 import { collectSchedule, type BeatEntry } from '../../src/runtime/beat/entries.js';
 import { runBeat } from '../../src/runtime/beat/scheduler.js';
@@ -118,8 +119,10 @@ export class MemoryBeatBroker {
     this.meta.set(key, { value, expiresAt: ttlMs === undefined ? null : this.clock.now() + ttlMs });
   }
 
-  asBroker(): Broker {
-    return this as unknown as Broker;
+  /** As the one store of a deployment (beat takes the fused path: claim and enqueue in one step). */
+  asStores(): Stores {
+    const store = this as unknown as FusedStore;
+    return { broker: store, backend: store, fused: store, close: async () => undefined };
   }
 
   /** The scheduled times (ISO) of what was sent, per entry. */
@@ -189,7 +192,7 @@ export function memoryLogger(): Logger & { lines: string[] } {
 }
 
 /** Starts a beat on a fake clock; `stop()` aborts it and waits for runBeat to return. */
-export function startBeat(options: { config: TqConfig; broker: Broker; entries: BeatEntry[]; clock: FakeClock; log?: ReturnType<typeof memoryLogger> }) {
+export function startBeat(options: { config: TqConfig; stores: Stores; entries: BeatEntry[]; clock: FakeClock; log?: ReturnType<typeof memoryLogger> }) {
   const controller = new AbortController();
   const log = options.log ?? memoryLogger();
   const done = runBeat({ ...options, log, signal: controller.signal });

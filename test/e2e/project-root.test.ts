@@ -67,7 +67,7 @@ describe('the project root and the files tq creates', () => {
   it('leaves a fresh directory as it was: status, inspect, result and events read an empty broker', async () => {
     const dir = emptyDir();
     const status = await runCli(['status'], { cwd: dir });
-    expect(status).toMatchObject({ code: 0, stdout: 'no workers have reported to this broker\n' });
+    expect(status).toMatchObject({ code: 0, stdout: 'sqlite://.tq/tq.db\nno workers have reported to this broker\n' });
     const queues = await runCli(['inspect', 'queues', '--json'], { cwd: dir });
     expect(queues.code).toBe(0);
     expect(JSON.parse(queues.stdout)).toEqual({ 'sqlite://.tq/tq.db': [] });

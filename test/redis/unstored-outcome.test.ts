@@ -8,6 +8,7 @@ import { TaskRegistry } from '../../src/runtime/discovery.js';
 import { createLogger } from '../../src/runtime/log.js';
 import { task } from '../../src/runtime/task.js';
 import { InProcessPool } from '../../src/runtime/worker/pools/in-process.js';
+import type { FusedStore } from '../../src/runtime/brokers/fused.js';
 import { Worker } from '../../src/runtime/worker/worker.js';
 import { logWorkerEvents } from '../../src/ui/worker-log.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -41,7 +42,7 @@ describe('an outcome Redis refuses to store (out of memory)', () => {
 
   /** A worker in this process running `gated`, which finishes when the test says so; its log lines are kept. */
   async function startWorker(leaseMs: number) {
-    const broker = await openBroker({ url: server.url, projectRoot: process.cwd(), resultExpiresMs: 60_000, keyPrefix: `oom:${randomUUID()}:` });
+    const broker = (await openBroker({ url: server.url, projectRoot: process.cwd(), resultExpiresMs: 60_000, keyPrefix: `oom:${randomUUID()}:` })) as FusedStore;
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const registry = new TaskRegistry();
@@ -49,7 +50,8 @@ describe('an outcome Redis refuses to store (out of memory)', () => {
     registry.add({ name: 'gated', file: 'test', task: task(async () => { runs++; await gate; return 'done'; }, { name: 'gated' }) });
     const lines: string[] = [];
     const log = createLogger({ level: 'info', write: (line) => lines.push(line) });
-    const worker = new Worker({ broker, registry, pool: new InProcessPool('async', 2, 'w-oom', log), hostname: 'w-oom', queues: ['default'], prefetchMultiplier: 1, leaseMs, maxMessageBytes: 1 << 20, log });
+    const fused = broker as FusedStore;
+    const worker = new Worker({ stores: { broker: fused, backend: fused, fused, close: () => fused.close() }, registry, pool: new InProcessPool('async', 2, 'w-oom', log), hostname: 'w-oom', queues: ['default'], prefetchMultiplier: 1, leaseMs, maxMessageBytes: 1 << 20, log });
     logWorkerEvents(worker, log);
     open.push({ broker, worker });
     worker.start();

@@ -1,14 +1,14 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Stores } from '../brokers/index.js';
 import type { TqConfig } from '../config.js';
 import type { Logger } from '../log.js';
 import { systemClock, type Clock } from './clock.js';
 import type { BeatEntry } from './entries.js';
 import { planTicks } from './plan.js';
-import { claimTtlMs, tickEnvelope, tickKey, watermarkKey, watermarkTtlMs } from './tick.js';
+import { claimTtlMs, sendTick, tickEnvelope, tickKey, watermarkKey, watermarkTtlMs } from './tick.js';
 
 export interface RunBeatOptions {
   config: TqConfig;
-  broker: Broker;
+  stores: Stores;
   entries: readonly BeatEntry[];
   log: Logger;
   signal: AbortSignal;
@@ -44,7 +44,7 @@ interface EntryState {
  * most once; the watermark (in the broker) only saves work and bounds catch-up.
  */
 export async function runBeat(options: RunBeatOptions): Promise<void> {
-  const { broker, log, signal } = options;
+  const { log, signal } = options;
   const clock = options.clock ?? systemClock;
   const states: EntryState[] = options.entries.map((entry) => ({ entry, watermark: null, dueAt: null, failures: 0 }));
   if (states.length === 0) log.warn('no periodic tasks: nothing to schedule (declare beat entries in tq.config or a schedule on a task)');
@@ -74,14 +74,15 @@ export async function runBeat(options: RunBeatOptions): Promise<void> {
 /** Sends what is due for one entry; returns when to visit it next. */
 async function visit(state: EntryState, now: number, options: RunBeatOptions & { clock: Clock }): Promise<number | null> {
   const { entry } = state;
-  const { broker, log, config, clock, signal } = options;
+  const { stores, log, config, clock, signal } = options;
+  const meta = stores.backend;
   const key = watermarkKey(entry.name);
-  const stored = parseWatermark(await broker.getMeta(key));
+  const stored = parseWatermark(await meta.getMeta(key));
   let watermark = maxOf(stored, state.watermark);
 
   if (watermark === null) {
     watermark = entry.schedule.latest(now) ?? now;
-    await broker.setMeta(key, String(watermark), watermarkTtlMs(entry, watermark));
+    await meta.setMeta(key, String(watermark), watermarkTtlMs(entry, watermark));
     state.watermark = watermark;
     log.debug(`${entry.name}: first run of this entry; first tick ${iso(entry.schedule.next(Math.max(watermark, now)))}`);
     return entry.schedule.next(Math.max(watermark, now));
@@ -97,15 +98,15 @@ async function visit(state: EntryState, now: number, options: RunBeatOptions & {
   for (const tick of plan.send) {
     if (signal.aborted) break;
     const envelope = tickEnvelope(config, entry, tick, clock.now());
-    const sent = await broker.enqueueUnique(envelope, tickKey(entry.name, tick), claimTtlMs(entry, tick));
+    const sent = await sendTick(stores, envelope, entry.task, tickKey(entry.name, tick), claimTtlMs(entry, tick));
     if (sent) log.info(`sent ${entry.name} → ${entry.task}[${envelope.id}] (tick ${iso(tick)})`);
     else log.debug(`${entry.name}: tick ${iso(tick)} was already sent by another beat`);
     watermark = tick;
-    await broker.setMeta(key, String(tick), watermarkTtlMs(entry, tick));
+    await meta.setMeta(key, String(tick), watermarkTtlMs(entry, tick));
   }
   if (!signal.aborted && plan.watermark > watermark) {
     watermark = plan.watermark;
-    await broker.setMeta(key, String(watermark), watermarkTtlMs(entry, watermark));
+    await meta.setMeta(key, String(watermark), watermarkTtlMs(entry, watermark));
   }
   state.watermark = watermark;
   const next = entry.schedule.next(Math.max(watermark, now));

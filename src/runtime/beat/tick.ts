@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { buildEnvelope } from '../client.js';
+import type { Stores } from '../brokers/index.js';
+import { dispatch } from '../dispatch.js';
+import { buildEnvelope } from '../envelope.js';
 import type { TqConfig } from '../config.js';
 import type { Envelope } from '../message.js';
 import type { BeatEntry } from './entries.js';
@@ -70,4 +72,23 @@ export function tickEnvelope(config: TqConfig, entry: BeatEntry, tick: number, s
     expires: expiresMs === null ? undefined : new Date(sentAt + expiresMs),
     headers: { beat: { entry: entry.name, scheduledAt: new Date(tick).toISOString() } },
   });
+}
+
+/**
+ * Sends a tick exactly once among all beats. On one store the claim and the
+ * enqueue are one atomic step. On a split deployment the claim is taken in
+ * the backend first and the message sent after; a send that fails gives the
+ * claim up, so the next visit tries again. (A beat killed between the two
+ * loses that one tick: exactly once becomes at most once there.)
+ */
+export async function sendTick(stores: Stores, envelope: Envelope, task: string, key: string, ttlMs: number): Promise<boolean> {
+  if (stores.fused) return stores.fused.enqueueUnique(envelope, key, ttlMs);
+  if (!(await stores.backend.claimMeta(key, String(Date.now()), ttlMs))) return false;
+  try {
+    await dispatch(stores, [{ envelope, task }], false);
+  } catch (err) {
+    await stores.backend.deleteMeta(key).catch(() => undefined);
+    throw err;
+  }
+  return true;
 }

@@ -1,83 +1,83 @@
-import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../cluster.js';
+import type { DeadLetter } from '../cluster.js';
 import type { Envelope } from '../message.js';
-import type { ResultRecord } from '../states.js';
 
 /**
- * The broker contract: domain verbs only, no Redis keys, SQL or client types.
- * Every implementation passes the shared suite in test/contract.
+ * The broker contract: the message flow, domain verbs only, no Redis keys,
+ * SQL, AMQP or client types. Every implementation (SQLite, Redis, RabbitMQ)
+ * passes the shared suite in test/contract/broker-contract.test.ts. Results,
+ * revocations, heartbeats, control and events live in a Backend (backend.ts);
+ * a store that is both keeps the fused fast path (fused.ts).
  *
  * Invariants (see DESIGN.md):
  * - At-least-once with no window of loss: taking a message and recording its
- *   holder is one atomic step; only an ack by the current holder removes it.
- * - Leases are fenced by a token: once a lease lapsed and the message was taken
- *   again, the old holder's finish/retry/deadLetter is refused (returns false).
- * - Delayed messages live in the broker and become ready when due.
- * - Every state transition is one call (one round trip / one transaction).
+ *   holder is one atomic step (a Lua script, a transaction, an AMQP delivery
+ *   that only an ack removes); only an ack by the current holder removes it.
+ * - Leases are fenced: a lease lapsed and taken again (SQLite, Redis), or a
+ *   delivery whose channel closed (RabbitMQ), refuses the old holder's ack,
+ *   retry and dead-letter (false).
+ * - Delayed messages live in the broker and become ready when due; a short
+ *   delay never waits behind a long one.
+ * - Every state transition is one call (one round trip / one transaction)
+ *   where the store allows; RabbitMQ's retry and dead-letter are two steps,
+ *   publish then ack, so a crash between them repeats, never loses.
  *
  * Deliberately NOT part of the contract: how a message body is encoded (brokers
  * store `Envelope.body` opaquely; decoding and validation live above, in the
  * worker), retry policy (the worker decides; the broker only reschedules), and
  * how long an idle wait lasts beyond `waitMs`.
  */
-export interface Broker extends ClusterVerbs {
-  /** 'sqlite' | 'redis' | … */
+export interface Broker {
+  /** 'sqlite' | 'redis' | 'amqp' */
   readonly kind: string;
   /** The broker URL with any password masked; safe to print. */
   readonly displayUrl: string;
+  /** Whether this store can also be the backend (SQLite, Redis; not RabbitMQ). */
+  readonly keepsState: boolean;
 
   /** Checks that the broker is reachable and usable; throws TqError otherwise. */
   connect(): Promise<void>;
-  /** Releases connections and handles. Leased messages stay leased (they lapse). */
+  /** Releases connections and handles. Leased messages stay leased (they lapse, or go back with the channel). */
   close(): Promise<void>;
 
   /**
-   * Adds messages (ready, or scheduled when `etaMs` is in the future). Bulk is
-   * one round trip. Atomic per message. `sentEvents` (their task-sent events)
-   * are appended to the event stream in the same round trip, after the messages.
+   * Adds messages (ready, or delayed when `etaMs` is in the future). Bulk is
+   * one round trip. Atomic per message; resolves once the broker has them
+   * (on RabbitMQ, once every publish is confirmed).
    *
-   * An id the broker already knows is not added: a message of that id is
-   * queued, scheduled or leased, or a result is stored under it (the first
-   * copy and the result stay as they were). Nor is the second copy of an id
-   * given twice in one call. Returns the ids not added, in the order given
-   * (empty when every message was added); the caller decides what that means
-   * (the client refuses such a send with DUPLICATE_ID). One exception: a
-   * message already queued with exactly the same body counts as added, so a
-   * send that a reconnecting client repeats is not reported as a duplicate.
-   * A single message that was not added appends no event; in a bulk call the
-   * events of ids not added may still be appended (Redis).
+   * An id the broker already knows is not added where it can tell (SQLite,
+   * Redis: a message of that id is queued, scheduled or leased, or a result is
+   * stored under it; nor the second copy of an id given twice in one call).
+   * Returns the ids not added, in the order given; the caller decides what
+   * that means (the client refuses such a send with DUPLICATE_ID). A message
+   * already queued with exactly the same body counts as added, so a send that
+   * a reconnecting client repeats is not reported as a duplicate. RabbitMQ
+   * cannot tell, and adds every message.
    */
-  enqueue(envelopes: readonly Envelope[], sentEvents?: readonly TqEvent[]): Promise<string[]>;
+  enqueue(envelopes: readonly Envelope[]): Promise<string[]>;
 
   /**
-   * Enqueues only if `uniqueKey` was never claimed (within `ttlMs`): the claim and
-   * the enqueue are one atomic step, so two callers racing on the same key send
-   * exactly one message. Returns whether this call enqueued.
-   */
-  enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean>;
-
-  /**
-   * Atomically moves up to `max` ready messages (due delayed ones and ones whose
-   * lease lapsed count as ready) to leased, held by `holder` with a fresh token,
-   * until now + `leaseMs`. Queues are tried in the order given; inside a queue,
-   * priority 0 first, FIFO within a priority. When nothing is ready it waits up
-   * to `waitMs` (without busy polling where the store allows) and returns [].
-   * An aborted `signal` ends the wait early with [].
+   * Atomically takes up to `max` ready messages (due delayed ones and ones
+   * whose lease lapsed count as ready) and records `holder` with a fresh
+   * token, until now + `leaseMs`. Queues are tried in the order given; inside
+   * a queue, priority 0 first, FIFO within a priority. When nothing is ready
+   * it waits up to `waitMs` without busy polling and returns []. An aborted
+   * `signal` ends the wait early with [].
    */
   reserve(request: ReserveRequest): Promise<Reservation[]>;
 
   /**
-   * Acks a message and stores its final result in one step, and optionally
-   * reserves the next messages in the same call. Refused (`accepted: false`,
-   * nothing written) when `lease` is no longer the current one.
+   * Acks a message: removes it for good. Optionally reserves the next
+   * messages in the same call. Refused (`accepted: false`, nothing changed)
+   * when `lease` is no longer the current one.
    */
-  finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome>;
+  ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome>;
 
   /**
-   * Puts the message back with a new body (e.g. retries+1) to become ready at
-   * `envelope.etaMs`, and records `record` (state RETRY) when given (a task held
-   * back by a rate limit is put back with no record). Fenced like finish.
+   * Puts the message back with a new body (e.g. retries+1), ready at
+   * `envelope.etaMs` (a retry countdown, a rate-limit slot, a hand-back for
+   * another worker). Fenced like ack.
    */
-  retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean>;
+  retry(lease: Lease, envelope: Envelope): Promise<boolean>;
 
   /**
    * Hands messages back unchanged, ready at once and ahead of newer ones
@@ -87,112 +87,45 @@ export interface Broker extends ClusterVerbs {
   release(leases: readonly Lease[]): Promise<number>;
 
   /**
-   * Removes the message from its queue into the capped dead-letter store with
-   * the reason and the raw body (whole up to maxMessageBytes); stores `record`
-   * if given. Fenced.
+   * Moves the message into its queue's capped dead letters with the reason
+   * and the raw body (whole up to maxMessageBytes). Fenced.
    */
-  deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean>;
+  deadLetter(lease: Lease, reason: string): Promise<boolean>;
 
   /**
    * Pushes the deadline of each lease to now + `leaseMs` in one call. Returns
-   * the leases that were lost (lapsed and taken by someone else, or acked).
+   * the leases that were lost (lapsed and taken by someone else, acked, or
+   * on RabbitMQ whose channel closed).
    */
   extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]>;
 
   /**
-   * The task's state: the stored result if any; else PENDING while the message
-   * is queued or scheduled, STARTED (with the holder) while it is leased;
-   * null when the id is unknown.
+   * Removes these ids' messages while they are still waiting (ready or
+   * delayed), atomically per id; never a leased one. Returns the ids removed.
+   * RabbitMQ cannot take a message out of a queue by id and removes none:
+   * there a revoked id is skipped by the worker that receives it.
    */
-  getResult(id: string): Promise<ResultRecord | null>;
+  removeWaiting(ids: readonly string[]): Promise<string[]>;
 
   /**
-   * Resolves once the task has a final state (SUCCESS, FAILURE, REVOKED), or
-   * after `timeoutMs` with whatever `getResult` says then.
+   * Removes the ready messages of the given queues (never leased or delayed
+   * ones). Returns what it removed per queue (id and task name), so the
+   * caller records each REVOKED (a fused store does that itself, in the
+   * same atomic step).
    */
-  waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null>;
-
-  /** Stores a non-final record (e.g. progress) for a leased task. Fenced. */
-  updateProgress(lease: Lease, record: ResultRecord): Promise<boolean>;
-
-  /** Stores a record with no lease (tasks with acksLate: false, acked before they ran). */
-  storeResult(record: ResultRecord): Promise<void>;
-
-  /**
-   * A global rate limit shared by every worker on this broker (GCRA, no
-   * burst): starts under `key` are spaced `intervalMs` apart. Atomically claims
-   * the next free start time if it is at most `maxWaitMs` away and returns
-   * `{ granted: true, waitMs }` (start after waitMs); otherwise claims nothing
-   * and returns `{ granted: false, waitMs }` (the earliest start).
-   */
-  acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }>;
-
-  /**
-   * Removes the ready messages of the given queues (never leased or scheduled
-   * ones) and, in the same atomic step, records each removed task REVOKED
-   * with the reason 'purged', so its waiters learn it at once (they are woken
-   * as for any final result) and `tq result` shows why it never ran; appends a
-   * task-revoked event per task. Count removed per queue.
-   */
-  purge(queues: readonly string[]): Promise<Record<string, number>>;
+  purge(queues: readonly string[]): Promise<Record<string, PurgedTask[]>>;
 
   /**
    * The task names of the first `max` ready messages of each queue, in the
-   * order a reserve would take them (priority, then FIFO), counted per name.
-   * A read only: it takes, leases and changes nothing, so it may be out of
-   * date the moment it returns; scheduled and leased messages are not looked
-   * at. A body that is not a message with a task name counts under ''. One
-   * round trip (one script on Redis, one statement per queue on SQLite).
-   * A worker uses it at start-up to warn about tasks it cannot run.
+   * order a reserve would take them, counted per name. A read only: it takes,
+   * leases and changes nothing, so it may be out of date the moment it
+   * returns. A body that is not a message with a task name counts under ''.
+   * RabbitMQ cannot read a queue without taking from it, and returns [].
    */
   peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]>;
 
-  /** Depth of each known queue (or of the ones named). */
+  /** Depth of each known queue (or of the ones named); what a store cannot count is null. */
   stats(queues?: readonly string[]): Promise<QueueStats[]>;
-
-  /** A small key-value store (beat watermarks and the like). */
-  getMeta(key: string): Promise<string | null>;
-  setMeta(key: string, value: string, ttlMs?: number): Promise<void>;
-}
-
-/**
- * What operating a running cluster needs from the store: heartbeats, remote
- * control with replies, stored revocations, the event stream, dead letters.
- * None of these is on the per-task hot path except `appendEvents`, which a
- * worker batches.
- */
-export interface ClusterVerbs {
-  /** Stores a worker's latest heartbeat (one per hostname, kept a day). */
-  recordHeartbeat(heartbeat: WorkerHeartbeat): Promise<void>;
-  listHeartbeats(): Promise<WorkerHeartbeat[]>;
-
-  /** Appends a control request that every listening worker will read. */
-  publishControl(request: ControlRequest): Promise<void>;
-  /**
-   * Control requests published after `cursor`; null means "from now on" and
-   * returns no old requests. Waits up to `waitMs` when there are none.
-   */
-  readControl(cursor: string | null, waitMs: number, signal?: AbortSignal): Promise<{ cursor: string; requests: ControlRequest[] }>;
-  replyControl(reply: ControlReply): Promise<void>;
-  /** The replies to a request, waiting up to `waitMs` (less once `expected` replies arrived). */
-  collectReplies(requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]>;
-
-  /**
-   * Revokes task ids. Messages still queued or scheduled are removed and
-   * recorded REVOKED at once (atomic per id); every id is remembered for
-   * `ttlMs`, so a message that is leased or turns up later is not run.
-   * Returns the ids that were removed from a queue.
-   */
-  revoke(ids: readonly string[], ttlMs: number, reason: string): Promise<string[]>;
-  /** Every id currently remembered as revoked. */
-  listRevoked(): Promise<string[]>;
-
-  /** Appends events to the capped stream (oldest dropped first). One round trip. */
-  appendEvents(events: readonly TqEvent[]): Promise<void>;
-  /** Events after `after` (null: the oldest kept), at most `max`; waits up to `waitMs` when none. */
-  readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]>;
-  /** The newest event's id, null when there is none: where following "from now on" starts. One read. */
-  latestEventId(): Promise<string | null>;
 
   /** Delayed messages waiting in the broker (eta or retry countdown), soonest first, at most `max`. */
   listScheduled(max: number): Promise<ScheduledMessage[]>;
@@ -201,6 +134,13 @@ export interface ClusterVerbs {
   listDead(max: number): Promise<DeadLetter[]>;
   /** Puts dead letters (all, or these ids) back in their queues as ready. Returns how many. */
   requeueDead(ids?: readonly string[]): Promise<number>;
+}
+
+/** One message a purge removed. */
+export interface PurgedTask {
+  id: string;
+  /** '' when the body names no task. */
+  task: string;
 }
 
 export interface ScheduledMessage {
@@ -227,6 +167,11 @@ export interface ReserveRequest {
   /** How long to wait when nothing is ready; 0 = do not wait. */
   waitMs: number;
   signal?: AbortSignal;
+  /**
+   * The worker's whole reservation window (concurrency × prefetch multiplier),
+   * for brokers that push (RabbitMQ's prefetch); default `max`.
+   */
+  window?: number;
 }
 
 export interface Reservation {
@@ -251,11 +196,12 @@ export interface ReadyTaskCount {
   count: number;
 }
 
+/** A queue's depth. null: the store cannot tell (RabbitMQ's protocol counts neither unacked nor delayed messages per queue). */
 export interface QueueStats {
   queue: string;
   ready: number;
-  scheduled: number;
-  leased: number;
+  scheduled: number | null;
+  leased: number | null;
   dead: number;
   /** Age in ms of the oldest ready message, or null when none is waiting. */
   oldestReadyAgeMs: number | null;
@@ -268,12 +214,15 @@ export interface BrokerOptions {
   resultExpiresMs: number;
   keyPrefix: string;
   redisTls?: import('../config.js').RedisTlsOptions;
+  amqpTls?: import('../config.js').RedisTlsOptions;
   /**
    * The message size limit (config maxMessageBytes; default 1 MiB). Dead
    * letters keep bodies up to it whole, so any message that could run is put
    * back exactly by requeue-dead; only larger (never runnable) ones are cut.
    */
   maxMessageBytes?: number;
+  /** Queues a broker that cannot list its queues (RabbitMQ) looks at in stats and listings, besides the ones it used. */
+  queues?: readonly string[];
 }
 
 /** The reason in the REVOKED record of a task that a purge removed. */

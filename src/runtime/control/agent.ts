@@ -1,4 +1,4 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Backend } from '../brokers/backend.js';
 import { HEARTBEAT_INTERVAL_MS, type ControlRequest, type TqEvent, type TqEventType } from '../cluster.js';
 import { serializeError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -12,7 +12,8 @@ import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
 import { answer } from './responder.js';
 
 export interface ClusterAgentOptions extends HeartbeatSource {
-  broker: Broker;
+  /** Where heartbeats, control requests, revocations and events live. */
+  backend: Backend;
   log: Logger;
   /** Send task and worker events to the broker's stream (tq events, tq top). */
   events: boolean;
@@ -38,14 +39,14 @@ export class ClusterAgent {
   private readonly events: EventBatcher;
 
   constructor(private readonly o: ClusterAgentOptions) {
-    this.events = new EventBatcher(o.broker, (err) => o.log.debug(`events not sent: ${(err as Error).message}`));
+    this.events = new EventBatcher(o.backend, (err) => o.log.debug(`events not sent: ${(err as Error).message}`));
   }
 
   async start(): Promise<void> {
-    const { broker, worker } = this.o;
+    const { backend, worker } = this.o;
     if (this.o.events) this.forwardTaskEvents();
     // Read the control cursor before announcing ourselves, so no request sent after "online" is missed.
-    const { cursor } = await broker.readControl(null, 0);
+    const { cursor } = await backend.readControl(null, 0);
     this.controlLoop = this.listen(cursor);
     await this.beat('online');
     this.emit({ type: 'worker-online', hostname: this.o.hostname, at: now(), data: { pool: this.o.pool, concurrency: worker.concurrency } });
@@ -65,9 +66,9 @@ export class ClusterAgent {
   private async beat(state: 'online' | 'offline'): Promise<void> {
     try {
       const hb = heartbeatOf(this.o, state);
-      await this.o.broker.recordHeartbeat(hb);
+      await this.o.backend.recordHeartbeat(hb);
       if (state === 'online') {
-        for (const id of await this.o.broker.listRevoked()) this.o.worker.revoked.add(id);
+        for (const id of await this.o.backend.listRevoked()) this.o.worker.revoked.add(id);
         this.emit({ type: 'worker-heartbeat', hostname: hb.hostname, at: hb.sentAt, data: { active: hb.active, processed: hb.processed } });
       }
     } catch (err) {
@@ -79,7 +80,7 @@ export class ClusterAgent {
     let cursor = start;
     while (!this.stopped.signal.aborted) {
       try {
-        const read = await this.o.broker.readControl(cursor, CONTROL_WAIT_MS, this.stopped.signal);
+        const read = await this.o.backend.readControl(cursor, CONTROL_WAIT_MS, this.stopped.signal);
         cursor = read.cursor;
         for (const request of read.requests) await this.handle(request);
       } catch (err) {
@@ -98,7 +99,7 @@ export class ClusterAgent {
       reply = { ok: false, data: serializeError(err).message };
     }
     this.o.log.debug(`control ${request.command.verb} → ${reply.ok ? 'ok' : `error: ${String(reply.data)}`}`);
-    await this.o.broker.replyControl({ requestId: request.id, hostname: this.o.hostname, ...reply });
+    await this.o.backend.replyControl({ requestId: request.id, hostname: this.o.hostname, ...reply });
   }
 
   private emit(event: TqEvent): void {

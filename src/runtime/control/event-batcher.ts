@@ -1,4 +1,4 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Backend } from '../brokers/backend.js';
 import type { TqEvent } from '../cluster.js';
 
 /** Largest batch sent in one call; a busy worker flushes at this size rather than waiting for the tick. */
@@ -19,7 +19,7 @@ export class EventBatcher {
   private inFlight: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly broker: Broker,
+    private readonly backend: Backend,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -34,7 +34,7 @@ export class EventBatcher {
     this.timer = undefined;
     const batch = this.pending.splice(0);
     if (batch.length === 0) return this.inFlight;
-    this.inFlight = this.inFlight.then(() => this.broker.appendEvents(batch).catch(this.onError));
+    this.inFlight = this.inFlight.then(() => this.backend.appendEvents(batch).catch(this.onError));
     return this.inFlight;
   }
 }

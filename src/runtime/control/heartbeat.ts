@@ -11,6 +11,13 @@ export interface HeartbeatSource {
   queues(): string[];
 }
 
+/** How many messages the worker holds (running and reserved) per queue. */
+function heldByQueue(worker: Worker): Record<string, number> {
+  const held: Record<string, number> = {};
+  for (const h of [...worker.active.values(), ...worker.buffer]) held[h.reservation.queue] = (held[h.reservation.queue] ?? 0) + 1;
+  return held;
+}
+
 /** The heartbeat a worker publishes now. */
 export function heartbeatOf(source: HeartbeatSource, state: 'online' | 'offline'): WorkerHeartbeat {
   const { worker } = source;
@@ -23,6 +30,7 @@ export function heartbeatOf(source: HeartbeatSource, state: 'online' | 'offline'
     queues: source.queues(),
     tasks: worker.registry.names(),
     active: worker.active.size,
+    held: heldByQueue(worker),
     processed: c.succeeded + c.failed + c.retried + c.revoked + c.rejected,
     failed: c.failed,
     retried: c.retried,

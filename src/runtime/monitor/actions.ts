@@ -1,5 +1,5 @@
-import { revokeTasks } from '../broadcast.js';
-import type { Broker } from '../brokers/broker.js';
+import { purgeQueues } from '../purge.js';
+import { revokeTasks } from '../revoke.js';
 import type { Client } from '../client.js';
 import { TqError } from '../errors.js';
 import type { TaskView } from './cluster-state.js';
@@ -16,9 +16,8 @@ export interface MonitorActions {
 }
 
 export function monitorActions(client: Client, afterChange: (id: string) => Promise<void> = async () => {}): MonitorActions {
-  const broker: Broker = client.broker;
   const revoke = async (task: TaskView, terminate: boolean) => {
-    const { removedFromQueue, replies } = await revokeTasks(broker, [task.id], { terminate });
+    const { removedFromQueue, replies } = await revokeTasks(client.stores, [task.id], { terminate });
     await afterChange(task.id);
     if (removedFromQueue.length > 0) return `revoked ${task.id} (removed from its queue)`;
     const held = replies.filter((r) => r.ok && ((r.data as { revoked?: string[] })?.revoked ?? []).includes(task.id)).map((r) => r.hostname);
@@ -35,7 +34,7 @@ export function monitorActions(client: Client, afterChange: (id: string) => Prom
       return `sent ${task.name} again as ${sent.id}`;
     },
     async purge(queue) {
-      const removed = await broker.purge([queue]);
+      const removed = await purgeQueues(client.stores, [queue]);
       return `purged ${removed[queue] ?? 0} waiting message(s) from ${queue}`;
     },
   };

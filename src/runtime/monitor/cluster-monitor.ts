@@ -1,10 +1,11 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Stores } from '../brokers/index.js';
+import { queueStats } from '../queue-stats.js';
 import type { StoredEvent } from '../cluster.js';
 import { followEvents } from '../events.js';
 import { applyError, applyEvents, applyHeartbeats, applyRecord, applyStats, emptyCluster, type ClusterState } from './cluster-state.js';
 
 export interface ClusterMonitorOptions {
-  broker: Broker;
+  stores: Stores;
   /** How often heartbeats and queue stats are read (default 1 s). */
   pollMs?: number;
   /** How often buffered events are folded into the state (default 100 ms: at most 10 updates a second). */
@@ -14,9 +15,9 @@ export interface ClusterMonitorOptions {
 }
 
 /**
- * Keeps a ClusterState up to date from one broker: heartbeats and stats by
- * polling, tasks from the event stream. Only the Broker interface is used, so
- * it works on every broker.
+ * Keeps a ClusterState up to date from one deployment: heartbeats (backend)
+ * and queue stats (broker) by polling, tasks from the backend's event stream.
+ * Only the Broker and Backend interfaces are used, so it works on every store.
  *
  * States: created → running (start: one poll done, events followed) →
  * stopped (stop: the event read is aborted, timers cleared). Listeners hear of
@@ -36,8 +37,8 @@ export class ClusterMonitor {
     return this.current;
   }
 
-  get broker(): Broker {
-    return this.options.broker;
+  get stores(): Stores {
+    return this.options.stores;
   }
 
   async start(): Promise<void> {
@@ -51,7 +52,7 @@ export class ClusterMonitor {
   async readOnce(): Promise<ClusterState> {
     await this.poll();
     const batch: StoredEvent[] = [];
-    for await (const event of followEvents(this.options.broker, { after: '0', follow: false })) batch.push(event);
+    for await (const event of followEvents(this.options.stores.backend, { after: '0', follow: false })) batch.push(event);
     this.update(applyEvents(this.current, batch));
     return this.current;
   }
@@ -69,14 +70,15 @@ export class ClusterMonitor {
 
   /** Reads one task's stored record and merges it in (the detail view; after an action). */
   async refreshTask(id: string): Promise<void> {
-    const record = await this.options.broker.getResult(id);
+    const record = await this.options.stores.backend.getResult(id);
     if (record) this.update(applyRecord(this.current, record));
   }
 
   /** Reads heartbeats and queue stats now. */
   async poll(): Promise<void> {
     try {
-      const [heartbeats, stats] = await Promise.all([this.options.broker.listHeartbeats(), this.options.broker.stats()]);
+      const heartbeats = await this.options.stores.backend.listHeartbeats();
+      const stats = await queueStats(this.options.stores, heartbeats);
       this.update(applyStats(applyHeartbeats(this.current, heartbeats), stats));
     } catch (err) {
       this.update(applyError(this.current, err));
@@ -88,7 +90,7 @@ export class ClusterMonitor {
     let after = this.options.after === undefined ? '0' : this.options.after;
     while (!signal.aborted) {
       try {
-        for await (const event of followEvents(this.options.broker, { after, follow: true, signal })) {
+        for await (const event of followEvents(this.options.stores.backend, { after, follow: true, signal })) {
           this.pending.push(event);
           after = event.eventId;
         }

@@ -1,4 +1,4 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Stores } from '../brokers/index.js';
 import type { WorkerHeartbeat } from '../cluster.js';
 import { HEARTBEAT_INTERVAL_MS } from '../cluster.js';
 import type { TaskRegistry } from '../discovery.js';
@@ -37,7 +37,7 @@ export class ForeignTasks {
   private readonly warned = new Set<string>();
 
   constructor(
-    private readonly broker: Broker,
+    private readonly stores: Stores,
     private readonly hostname: string,
     private readonly log: Logger,
   ) {}
@@ -72,7 +72,7 @@ export class ForeignTasks {
     }
     this.warnHandedBack(message.task, takers);
     const { id, queue, body, deliveries, lease } = held.reservation;
-    await call(() => this.broker.retry(lease, { id, queue, priority: message.priority, etaMs: Date.now() + handBackDelayMs(deliveries), body }, null));
+    await call(() => this.stores.broker.retry(lease, { id, queue, priority: message.priority, etaMs: Date.now() + handBackDelayMs(deliveries), body }));
     return null;
   }
 
@@ -90,7 +90,7 @@ export class ForeignTasks {
    * worker registers them (else they will be dead-lettered).
    */
   async warnAtStartup(registry: TaskRegistry, queues: readonly string[]): Promise<void> {
-    const counts = (await this.broker.peekReady(queues, STARTUP_PEEK)).filter((c) => c.task !== '' && !registry.get(c.task));
+    const counts = (await this.stores.broker.peekReady(queues, STARTUP_PEEK)).filter((c) => c.task !== '' && !registry.get(c.task));
     for (const queue of new Set(counts.map((c) => c.queue))) {
       const parts: string[] = [];
       for (const { task, count } of counts.filter((c) => c.queue === queue)) {
@@ -103,7 +103,7 @@ export class ForeignTasks {
   }
 
   private async heartbeats(maxAgeMs: number): Promise<WorkerHeartbeat[]> {
-    if (!this.peers || Date.now() - this.peers.at > maxAgeMs) this.peers = { at: Date.now(), list: await this.broker.listHeartbeats() };
+    if (!this.peers || Date.now() - this.peers.at > maxAgeMs) this.peers = { at: Date.now(), list: await this.stores.backend.listHeartbeats() };
     return this.peers.list;
   }
 }

@@ -1,4 +1,5 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Backend } from '../brokers/backend.js';
+import type { Ledger } from './ledger.js';
 import type { RegisteredTask } from '../discovery.js';
 import type { TaskMessage } from '../message.js';
 import { delay } from './delay.js';
@@ -34,7 +35,8 @@ export function limitMs(entry: RegisteredTask, message: TaskMessage, overrides: 
  * whether the task may start now.
  */
 export async function waitForRateSlot(
-  broker: Broker,
+  backend: Backend,
+  ledger: Ledger,
   held: Held,
   priority: number,
   taskName: string,
@@ -42,13 +44,13 @@ export async function waitForRateSlot(
   call: <T>(fn: () => Promise<T>) => Promise<T | undefined>,
 ): Promise<boolean> {
   if (spec === '0') return true;
-  const slot = await call(() => broker.acquireRateSlot(`task:${taskName}`, parseRateLimit(spec), RATE_HOLD_MS));
+  const slot = await call(() => backend.acquireRateSlot(`task:${taskName}`, parseRateLimit(spec), RATE_HOLD_MS));
   if (slot?.granted) {
     await delay(slot.waitMs, held.abort.signal);
     return !held.abort.aborted;
   }
   const etaMs = Date.now() + (slot?.waitMs ?? RATE_HOLD_MS);
   const { id, queue, body } = held.reservation;
-  await call(() => broker.retry(held.reservation.lease, { id, queue, priority, etaMs, body }, null));
+  await call(() => ledger.retry(held.reservation.lease, { id, queue, priority, etaMs, body }, null));
   return false;
 }

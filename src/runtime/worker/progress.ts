@@ -1,4 +1,4 @@
-import type { Broker } from '../brokers/broker.js';
+import type { Ledger } from './ledger.js';
 import type { TaskMessage } from '../message.js';
 import type { Held } from './held.js';
 
@@ -14,7 +14,7 @@ export class ProgressStore {
   private readonly last = new Map<string, number>();
 
   constructor(
-    private readonly broker: Broker,
+    private readonly ledger: Ledger,
     private readonly hostname: string,
     private readonly onError: (err: unknown) => void,
   ) {}
@@ -27,7 +27,7 @@ export class ProgressStore {
       id: message.id, task: message.task, state: 'STARTED' as const, queue: message.queue, retries: message.retries,
       worker: this.hostname, startedAt: new Date(held.startedAt ?? now).toISOString(), progress: { fraction, note },
     };
-    this.broker.updateProgress(held.reservation.lease, record).catch(this.onError);
+    this.ledger.progress(held.reservation.lease, record).catch(this.onError);
   }
 
   /** The task is settled: nothing more to throttle. */

@@ -1,15 +1,17 @@
-import type { Broker, Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
+import type { Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
 import { encodeMessage } from '../message.js';
 import type { ResultRecord } from '../states.js';
+import type { Ledger } from './ledger.js';
 import type { Outcome } from './outcome.js';
 
 /**
- * Turns an outcome into its one broker call: finish (ack + result, maybe the
- * next message), retry (reschedule), or dead letter. Returns whether the
- * broker accepted it (false: our lease was taken over) and any next message.
+ * Turns an outcome into its step in the ledger: finish (ack + result, maybe
+ * the next message), retry (reschedule), or dead letter. Returns whether it
+ * was taken (false: our lease was taken over, or another copy finished the
+ * task first) and any next message.
  */
 export async function settleOutcome(
-  broker: Broker,
+  ledger: Ledger,
   lease: Lease,
   outcome: Outcome,
   record: ResultRecord | null,
@@ -20,17 +22,17 @@ export async function settleOutcome(
     case 'retry': {
       const eta = new Date(Date.now() + outcome.delayMs).toISOString();
       const again = encodeMessage({ ...outcome.message, retries: outcome.message.retries + 1, eta }, maxMessageBytes);
-      return { accepted: await broker.retry(lease, again, record!), next: [] };
+      return { accepted: await ledger.retry(lease, again, record), next: [] };
     }
     case 'reject':
-      return { accepted: await broker.deadLetter(lease, outcome.reason, record), next: [] };
+      return { accepted: await ledger.deadLetter(lease, outcome.reason, record), next: [] };
     case 'failure':
       if (outcome.exhausted) {
         const reason = `retries exhausted after ${outcome.message.retries}: ${outcome.error.name}: ${outcome.error.message}`;
-        return { accepted: await broker.deadLetter(lease, reason, record), next: [] };
+        return { accepted: await ledger.deadLetter(lease, reason, record), next: [] };
       }
-      return broker.finish(lease, record, next);
+      return ledger.finish(lease, record, next);
     default:
-      return broker.finish(lease, record, next);
+      return ledger.finish(lease, record, next);
   }
 }

@@ -5,6 +5,7 @@ import { discoverTasks, type TaskRegistry } from '../discovery.js';
 import { TqError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { Broker } from '../brokers/broker.js';
+import type { Stores } from '../brokers/index.js';
 import { parseRateLimit } from './policy.js';
 import { InProcessPool } from './pools/in-process.js';
 import { IsolatedPool } from './pools/isolated.js';
@@ -15,11 +16,11 @@ export const POOLS: readonly PoolName[] = ['solo', 'async', 'threads', 'prefork'
 
 export interface PreparedWorker {
   worker: Worker;
-  broker: Broker;
+  stores: Stores;
   registry: TaskRegistry;
   pool: Pool;
   hostname: string;
-  /** Closes the broker (after a stop). */
+  /** Closes the broker and backend (after a stop). */
   close(): Promise<void>;
   /** For a start-up that failed after this: ends the pool, hands back anything held, closes the broker. */
   abort(): Promise<void>;
@@ -51,7 +52,8 @@ export async function prepareWorker(config: TqConfig, log: Logger, options: Prep
   const pool = createPool(config, name, hostname, log, options.color ?? false);
   const client = await clientFor(config);
   try {
-    await checkEviction(client.broker, options.strict ?? false, log);
+    // A Redis broker and a Redis backend may each lose data to eviction; one store is checked once.
+    for (const store of new Set<Broker>([client.broker, client.backend as unknown as Broker])) await checkEviction(store, options.strict ?? false, log);
     await pool.start();
   } catch (err) {
     await pool.close();
@@ -59,7 +61,7 @@ export async function prepareWorker(config: TqConfig, log: Logger, options: Prep
     throw err;
   }
   const worker = new Worker({
-    broker: client.broker,
+    stores: client.stores,
     registry,
     pool,
     hostname,
@@ -69,9 +71,12 @@ export async function prepareWorker(config: TqConfig, log: Logger, options: Prep
     maxMessageBytes: config.maxMessageBytes,
     log,
   });
+  // Revocations stored while this worker was away are known before it takes anything (a broker that
+  // cannot remove a message by id, RabbitMQ, still holds them; the worker skips them).
+  for (const id of await client.backend.listRevoked()) worker.revoked.add(id);
   await worker.foreign.warnAtStartup(registry, config.worker.queues).catch((err: unknown) => log.warn(`could not look for tasks this worker cannot run in its queues: ${(err as Error).message}`));
   return {
-    worker, broker: client.broker, registry, pool, hostname,
+    worker, stores: client.stores, registry, pool, hostname,
     close: () => client.close(),
     abort: async () => {
       await worker.stopNow();

@@ -1,8 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { Broker, Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
+import type { Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
+import type { Stores } from '../brokers/index.js';
+import { ledgerFor, type Ledger } from './ledger.js';
 import type { RegisteredTask, TaskRegistry } from '../discovery.js';
 import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
+import type { ResultRecord } from '../states.js';
 import { toOutcome, type Outcome, type Unstored } from './outcome.js';
 import { limitMs, waitForRateSlot, type LimitOverrides } from './limits.js';
 import type { Pool } from './pools/pool.js';
@@ -23,7 +26,8 @@ import { ProgressStore } from './progress.js';
 import { LeaseKeeper } from './lease-keeper.js';
 
 export interface WorkerOptions {
-  broker: Broker;
+  /** The broker it takes messages from and the backend it records outcomes in (one store, or two). */
+  stores: Stores;
   registry: TaskRegistry;
   pool: Pool;
   hostname: string;
@@ -89,14 +93,16 @@ export class Worker extends EventEmitter<WorkerEvents> {
   readonly overrides = new Map<string, LimitOverrides>();
   /** Who else runs the tasks this worker does not register. */
   readonly foreign: ForeignTasks;
+  private readonly ledger: Ledger;
 
   constructor(private readonly options: WorkerOptions) {
     super();
     this.queues = [...options.queues];
-    this.foreign = new ForeignTasks(options.broker, options.hostname, options.log);
+    this.ledger = ledgerFor(options.stores);
+    this.foreign = new ForeignTasks(options.stores, options.hostname, options.log);
     const held = () => [...this.active.values(), ...this.buffer].map((h) => h.reservation.lease);
-    this.keeper = new LeaseKeeper(options.broker, options.leaseMs, held, (lease) => this.onLeaseLost(lease), (err) => this.emit('broker-error', err));
-    this.progress = new ProgressStore(options.broker, options.hostname, (err) => this.emit('broker-error', err));
+    this.keeper = new LeaseKeeper(options.stores.broker, options.leaseMs, held, (lease) => this.onLeaseLost(lease), (err) => this.emit('broker-error', err));
+    this.progress = new ProgressStore(this.ledger, options.hostname, (err) => this.emit('broker-error', err));
   }
 
   get pool(): Pool {
@@ -188,7 +194,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   private async handBack(held: Held[]): Promise<number> {
     if (held.length === 0) return 0;
-    const released = this.options.broker.release(held.map((h) => h.reservation.lease)).catch((err: unknown) => {
+    const released = this.options.stores.broker.release(held.map((h) => h.reservation.lease)).catch((err: unknown) => {
       this.emit('broker-error', err); // their leases lapse instead; nothing is lost
       return 0;
     });
@@ -204,7 +210,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         continue;
       }
       try {
-        const taken = await this.options.broker.reserve(this.reserveRequest(room, IDLE_WAIT_MS));
+        const taken = await this.options.stores.broker.reserve(this.reserveRequest(room, IDLE_WAIT_MS));
         backoff = 100;
         for (const reservation of taken) this.buffer.push({ reservation, abort: new Cancellation() });
         this.pump();
@@ -217,8 +223,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private reserveRequest(max: number, waitMs: number): ReserveRequest {
-    const { hostname, leaseMs } = this.options;
-    return { queues: this.queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal };
+    const { hostname, leaseMs, prefetchMultiplier } = this.options;
+    return { queues: this.queues, holder: hostname, max, leaseMs, waitMs, signal: this.stopFetching.signal, window: this.concurrency * prefetchMultiplier };
   }
 
   /** Starts buffered messages while the pool has a free slot. */
@@ -258,12 +264,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!prepared.ok) return prepared.unknown ? this.passOn(held, prepared.unknown) : this.settle(held, prepared.outcome);
     const { message, entry } = prepared;
     const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
-    if (rate && !(await waitForRateSlot(this.options.broker, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
+    if (rate && !(await waitForRateSlot(this.options.stores.backend, this.ledger, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
     if (!acksLate) {
       // At most once: the message is gone before the task runs; a crash now loses this run.
-      const started = { id: message.id, task: message.task, state: 'STARTED' as const, retries: message.retries, worker: hostname, startedAt: new Date().toISOString() };
-      if (!(await this.call(() => this.options.broker.finish(held.reservation.lease, started)))?.accepted) return undefined;
+      if (!(await this.call(() => this.ledger.finish(held.reservation.lease, startedRecord(message, hostname))))?.accepted) return undefined;
+    } else if (!(await this.call(() => this.ledger.begin(held.reservation.lease, startedRecord(message, hostname))))) {
+      this.options.log.debug(`Task ${message.task}[${message.id}] already finished (a copy delivered again): acked, not run again`);
+      return undefined;
     }
     held.message = message;
     held.startedAt = Date.now();
@@ -288,7 +296,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ? { kind: 'revoked', message, reason: held.revokedBecause }
       : toOutcome(result, entry, message, Date.now() - held.startedAt);
     if (acksLate) return this.settle(held, outcome);
-    const stored = await this.attempt(() => this.options.broker.storeResult(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
+    const stored = await this.attempt(() => this.ledger.store(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
     this.count(outcome);
     if (stored.ok) this.emit('task-finished', outcome, true);
     else this.emit('task-finished', outcome, false, { error: stored.error, runsAgain: false });
@@ -296,12 +304,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async settle(held: Held, outcome: Outcome): Promise<Reservation | undefined> {
-    const { broker, hostname, maxMessageBytes } = this.options;
+    const { hostname, maxMessageBytes } = this.options;
     const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
     const record = recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
     const wantNext = this.state === 'running' && this.buffer.length === 0;
     // Kept and tried again while the broker fails (down, or out of memory), for up to one lease.
-    const result = await this.attempt(() => settleOutcome(broker, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
+    const result = await this.attempt(() => settleOutcome(this.ledger, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
     this.count(outcome);
     if (result.ok) this.emit('task-finished', outcome, result.value.accepted);
     else this.emit('task-finished', outcome, false, { error: result.error, runsAgain: true });
@@ -339,4 +347,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (index !== -1) this.buffer.splice(index, 1);
     this.emit('lease-lost', lease.id);
   }
+}
+
+/** The record a task has while it runs. */
+function startedRecord(message: TaskMessage, worker: string): ResultRecord {
+  return { id: message.id, task: message.task, state: 'STARTED', queue: message.queue, retries: message.retries, worker, startedAt: new Date().toISOString(), parentId: message.parentId, rootId: message.rootId };
 }

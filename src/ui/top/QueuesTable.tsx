@@ -25,7 +25,7 @@ export function QueuesTable({ queues, selected, focused, width, maxRows }: Queue
       {queues.length === 0 ? <Tone dim>  (no queues yet)</Tone> : null}
       {shown.map((q, i) => {
         const isSelected = focused && start + i === selected;
-        const cells = [q.queue, String(q.ready), String(q.scheduled), String(q.leased), String(q.dead), q.oldestReadyAgeMs === null ? '-' : duration(q.oldestReadyAgeMs), perSecond(q.inPerSecond), perSecond(q.outPerSecond)];
+        const cells = [q.queue, String(q.ready), q.scheduled === null ? '-' : String(q.scheduled), q.leased === null ? '-' : String(q.leased), String(q.dead), q.oldestReadyAgeMs === null ? '-' : duration(q.oldestReadyAgeMs), perSecond(q.inPerSecond), perSecond(q.outPerSecond)];
         return (
           <Text key={q.queue} inverse={isSelected} wrap="truncate-end">
             {`${isSelected ? '›' : ' '} ${row(cells, widths, RIGHT)}`}

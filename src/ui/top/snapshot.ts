@@ -19,7 +19,7 @@ export function renderClusterSnapshot(state: ClusterState, now = Date.now(), max
   );
   if (state.longOffline > 0) workers.push(offlineSummary(state.longOffline));
   const queues = state.queues.map((q) =>
-    row([q.queue, String(q.ready), String(q.scheduled), String(q.leased), String(q.dead), q.oldestReadyAgeMs === null ? '-' : duration(q.oldestReadyAgeMs), perSecond(q.inPerSecond), perSecond(q.outPerSecond)], QUEUE_WIDTHS, QUEUE_RIGHT),
+    row([q.queue, String(q.ready), q.scheduled === null ? '-' : String(q.scheduled), q.leased === null ? '-' : String(q.leased), String(q.dead), q.oldestReadyAgeMs === null ? '-' : duration(q.oldestReadyAgeMs), perSecond(q.inPerSecond), perSecond(q.outPerSecond)], QUEUE_WIDTHS, QUEUE_RIGHT),
   );
   const tasks = visibleTasks(state).slice(0, maxTasks).map((t) => row([t.state, t.name, t.id, t.worker ?? '-', duration(runtimeOf(t, now))], TASK_WIDTHS, TASK_RIGHT));
   return [

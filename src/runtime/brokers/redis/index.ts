@@ -1,10 +1,11 @@
 import type { Broker, BrokerOptions } from '../broker.js';
+import type { FusedStore } from '../fused.js';
 import { RedisBroker } from './redis-broker.js';
 
 export { RedisBroker } from './redis-broker.js';
 
 /** What brokers/index.ts calls for `redis://` and `rediss://` URLs. */
-export function createRedisBroker(options: BrokerOptions): Broker {
+export function createRedisBroker(options: BrokerOptions): FusedStore {
   return new RedisBroker(options);
 }
 

@@ -6,14 +6,16 @@ import { TqError } from '../../errors.js';
 import { within } from '../../within.js';
 import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
-import { DEAD_LETTER_CAP, PURGE_REASON, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
+import { DEAD_LETTER_CAP, PURGE_REASON, type BrokerOptions, type FinishOutcome, type Lease, type PurgedTask, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
+import type { FusedStore } from '../fused.js';
 import { fenced } from './codes.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
 import { MarkerWaiter } from './marker-waiter.js';
-import { decodeReservations, decodeState, decodeStats } from './replies.js';
-import { ChannelWaiter, readOrWait } from './channel-waiter.js';
+import { decodeReservations, decodeStats } from './replies.js';
+import { ChannelWaiter } from './channel-waiter.js';
 import { RedisCluster } from './redis-cluster.js';
+import { RedisResults } from './redis-results.js';
 import { bindScripts, type Arg, type Scripts } from './scripts.js';
 import { checkAccess } from './access-check.js';
 import { enqueueInChunks, pushEnvelopeArgs } from './enqueue-calls.js';
@@ -38,8 +40,9 @@ const MAX_BLOCK_MS = 60_000;
  *
  * States: created → open (connect) → closed. Calls after close throw.
  */
-export class RedisBroker implements Broker {
+export class RedisBroker implements FusedStore {
   readonly kind = 'redis';
+  readonly keepsState = true;
   readonly displayUrl: string;
   private readonly prefix: string;
   private readonly redis: Redis;
@@ -48,6 +51,7 @@ export class RedisBroker implements Broker {
   private readonly channels: ChannelWaiter;
   private readonly finishes: FinishBatcher;
   private readonly cluster: RedisCluster;
+  private readonly results: RedisResults;
   private readonly blockingScripts = new WeakMap<Redis, Scripts>();
   private readonly tokenNonce = randomBytes(6).toString('base64url');
   private tokenCount = 0;
@@ -62,6 +66,7 @@ export class RedisBroker implements Broker {
     this.markers = new MarkerWaiter(() => connection('blocking'), this.redis);
     this.channels = new ChannelWaiter(() => connection('subscriber'));
     this.cluster = new RedisCluster(this.redis, this.scripts, this.prefix, this.channels, options.resultExpiresMs);
+    this.results = new RedisResults(this.redis, this.scripts, this.prefix, this.channels, options.resultExpiresMs);
     this.finishes = new FinishBatcher(
       (args) => this.scripts.finish(args),
       () => [this.prefix, options.resultExpiresMs],
@@ -123,7 +128,11 @@ export class RedisBroker implements Broker {
     return this.finishes.finish(lease, record, next);
   }
 
-  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean> {
+  async ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome> {
+    return this.finish(lease, null, next);
+  }
+
+  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null = null): Promise<boolean> {
     this.assertOpen();
     const args = [this.prefix, lease.id, lease.token, envelope.body, envelope.priority, envelope.etaMs ?? 0, ...this.recordArgs(record)];
     return fenced(await this.scripts.retry(args), 'retry');
@@ -135,7 +144,7 @@ export class RedisBroker implements Broker {
     return this.scripts.release([this.prefix, ...leases.flatMap((l) => [l.id, l.token])]);
   }
 
-  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
+  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null = null): Promise<boolean> {
     this.assertOpen();
     const final = record && isFinal(record.state) ? '1' : '0';
     const deadBodyMax = this.options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
@@ -150,38 +159,29 @@ export class RedisBroker implements Broker {
     return lost.map((n) => leases[n - 1]!);
   }
 
-  async getResult(id: string): Promise<ResultRecord | null> {
-    this.assertOpen();
-    return decodeState(id, await this.scripts['get-state']([this.prefix, id]));
-  }
-
-  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
-    const final = (record: ResultRecord | null) => !!record && isFinal(record.state);
-    return readOrWait(this.channels, `${this.prefix}done:${id}`, timeoutMs, () => this.getResult(id), final, signal);
-  }
-
   async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
     this.assertOpen();
     const reply = await this.scripts['update-progress']([this.prefix, lease.id, lease.token, ...this.recordArgs(record)]);
     return fenced(reply, 'update-progress');
   }
 
-  async storeResult(record: ResultRecord): Promise<void> {
-    this.assertOpen();
-    await this.scripts['store-result']([this.prefix, record.id, ...this.recordArgs(record), isFinal(record.state) ? '1' : '0']);
-  }
-
-  async acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }> {
-    this.assertOpen();
-    const [granted, waitMs] = await this.scripts['rate-slot']([this.prefix, key, Math.ceil(intervalMs), Math.floor(maxWaitMs)]);
-    return { granted: granted === 1, waitMs };
-  }
-
-  async purge(queues: readonly string[]): Promise<Record<string, number>> {
+  async purge(queues: readonly string[]): Promise<Record<string, PurgedTask[]>> {
     this.assertOpen();
     if (queues.length === 0) return {};
-    const counts = await this.scripts.purge([this.prefix, PURGE_REASON, new Date().toISOString(), this.options.resultExpiresMs, EVENT_STREAM_CAP, ...queues]);
-    return Object.fromEntries(queues.map((q, i) => [q, counts[i] ?? 0]));
+    const flat = await this.scripts.purge([this.prefix, PURGE_REASON, new Date().toISOString(), this.options.resultExpiresMs, EVENT_STREAM_CAP, ...queues]);
+    const removed: Record<string, PurgedTask[]> = {};
+    let at = 0;
+    for (const queue of queues) {
+      const n = Number(flat[at++]);
+      removed[queue] = [];
+      for (let i = 0; i < n; i++, at += 2) removed[queue].push({ id: String(flat[at]), task: String(flat[at + 1]) });
+    }
+    return removed;
+  }
+
+  async removeWaiting(ids: readonly string[]): Promise<string[]> {
+    this.assertOpen();
+    return ids.length === 0 ? [] : this.scripts['remove-waiting']([this.prefix, ...ids]);
   }
 
   async peekReady(queues: readonly string[], max: number): Promise<ReadyTaskCount[]> {
@@ -198,19 +198,19 @@ export class RedisBroker implements Broker {
     return decodeStats(await this.scripts.stats([this.prefix, ...(queues ?? [])]));
   }
 
-  async getMeta(key: string): Promise<string | null> {
-    this.assertOpen();
-    return this.redis.get(`${this.prefix}meta:${key}`);
-  }
+  // Backend verbs: results, meta and rate slots live in RedisResults…
+  getResult = (id: string) => this.resultsOpen().getResult(id);
+  waitForResult = (id: string, timeoutMs: number, signal?: AbortSignal) => this.resultsOpen().waitForResult(id, timeoutMs, signal);
+  storeResult = (record: ResultRecord) => this.resultsOpen().storeResult(record);
+  markPending = (records: readonly ResultRecord[]) => this.resultsOpen().markPending(records);
+  forgetResults = (ids: readonly string[]) => this.resultsOpen().forgetResults(ids);
+  acquireRateSlot = (key: string, intervalMs: number, maxWaitMs: number) => this.resultsOpen().acquireRateSlot(key, intervalMs, maxWaitMs);
+  getMeta = (key: string) => this.resultsOpen().getMeta(key);
+  setMeta = (key: string, value: string, ttlMs?: number) => this.resultsOpen().setMeta(key, value, ttlMs);
+  claimMeta = (key: string, value: string, ttlMs: number) => this.resultsOpen().claimMeta(key, value, ttlMs);
+  deleteMeta = (key: string) => this.resultsOpen().deleteMeta(key);
 
-  async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.assertOpen();
-    const k = `${this.prefix}meta:${key}`;
-    if (ttlMs === undefined) await this.redis.set(k, value);
-    else await this.redis.set(k, value, 'PX', Math.max(1, Math.ceil(ttlMs)));
-  }
-
-  // Cluster verbs (heartbeats, control, revocations, events, dead letters) live in RedisCluster.
+  // …heartbeats, control, revocations, events and listings in RedisCluster.
   recordHeartbeat = (hb: WorkerHeartbeat) => this.open().recordHeartbeat(hb);
   listHeartbeats = () => this.open().listHeartbeats();
   publishControl = (request: ControlRequest) => this.open().publishControl(request);
@@ -218,6 +218,7 @@ export class RedisBroker implements Broker {
   replyControl = (reply: ControlReply) => this.open().replyControl(reply);
   collectReplies = (requestId: string, waitMs: number, expected?: number) => this.open().collectReplies(requestId, waitMs, expected);
   revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.open().revoke(ids, ttlMs, reason);
+  rememberRevoked = (ids: readonly string[], ttlMs: number) => this.open().rememberRevoked(ids, ttlMs);
   listRevoked = () => this.open().listRevoked();
   appendEvents = (events: readonly TqEvent[]) => this.open().appendEvents(events);
   readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal) => this.open().readEvents(after, max, waitMs, signal);
@@ -271,6 +272,11 @@ export class RedisBroker implements Broker {
   private open(): RedisCluster {
     this.assertOpen();
     return this.cluster;
+  }
+
+  private resultsOpen(): RedisResults {
+    this.assertOpen();
+    return this.results;
   }
 
   private closedError(): TqError {

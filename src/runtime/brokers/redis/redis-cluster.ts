@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { EVENT_STREAM_CAP } from '../../cluster.js';
-import { BODY_PREVIEW_BYTES, bodyPreview, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
+import { BODY_PREVIEW_BYTES, bodyPreview, type ScheduledMessage } from '../broker.js';
+import type { ClusterVerbs } from '../backend.js';
 import { readOrWait, type ChannelWaiter } from './channel-waiter.js';
 import type { Scripts } from './scripts.js';
 import { decodeEvents, encodeEvents } from '../event-codec.js';
@@ -83,6 +84,13 @@ export class RedisCluster implements ClusterVerbs {
     if (ids.length === 0) return [];
     const args = [this.prefix, Math.ceil(ttlMs), reason, new Date().toISOString(), this.resultExpiresMs, ...ids];
     return this.scripts.revoke(args);
+  }
+
+  async rememberRevoked(ids: readonly string[], ttlMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    const key = this.key('revoked');
+    const now = Date.now();
+    await Promise.all([this.redis.zremrangebyscore(key, '-inf', now), this.redis.zadd(key, ...ids.flatMap((id) => [now + Math.ceil(ttlMs), id]))]);
   }
 
   async listRevoked(): Promise<string[]> {

@@ -27,7 +27,9 @@ interface Replies {
   'store-result': number;
   'rate-slot': [number, number];
   'get-state': string[];
-  purge: number[];
+  purge: FlatReply;
+  'mark-pending': string[];
+  'remove-waiting': string[];
   'peek-ready': FlatReply;
   stats: FlatReply;
   revoke: string[];
@@ -54,6 +56,8 @@ const SCRIPT_NAMES: readonly ScriptName[] = [
   'rate-slot',
   'get-state',
   'purge',
+  'mark-pending',
+  'remove-waiting',
   'peek-ready',
   'stats',
   'revoke',

@@ -1,7 +1,7 @@
 import type { TqEvent } from '../../cluster.js';
 import type { Envelope } from '../../message.js';
 import type { ResultRecord } from '../../states.js';
-import { PURGE_REASON, type ReadyTaskCount } from '../broker.js';
+import { PURGE_REASON, type PurgedTask, type ReadyTaskCount } from '../broker.js';
 import { revokedRecord } from './pending-record.js';
 import type { Statements } from './statements.js';
 
@@ -29,7 +29,7 @@ export function insertNew(st: Statements, envelopes: readonly Envelope[], now: n
 /**
  * Inside a transaction: deletes the ready messages of `queues`, stores each
  * one's REVOKED record (reason PURGE_REASON) and appends its task-revoked
- * event, all in the caller's transaction. Returns the count per queue.
+ * event, all in the caller's transaction. Returns what it removed per queue.
  */
 export function purgeQueues(
   st: Statements,
@@ -37,17 +37,17 @@ export function purgeQueues(
   now: number,
   storeResult: (record: ResultRecord, now: number) => void,
   appendEvents: (events: readonly TqEvent[]) => void,
-): Record<string, number> {
+): Record<string, PurgedTask[]> {
   const at = new Date(now).toISOString();
-  const counts: Record<string, number> = {};
+  const removedPerQueue: Record<string, PurgedTask[]> = {};
   for (const queue of queues) {
     const removed = st.purge.all(queue) as { id: string; task: string }[];
     for (const { id, task } of removed) storeResult(revokedRecord(id, task, queue, PURGE_REASON), now);
     const events: TqEvent[] = removed.map(({ id, task }) => ({ type: 'task-revoked', at, taskId: id, task, queue, data: { reason: PURGE_REASON } }));
     for (let i = 0; i < events.length; i += EVENTS_PER_ROW) appendEvents(events.slice(i, i + EVENTS_PER_ROW));
-    counts[queue] = removed.length;
+    removedPerQueue[queue] = removed;
   }
-  return counts;
+  return removedPerQueue;
 }
 
 /** Broker.peekReady: one statement per queue, a read only. */

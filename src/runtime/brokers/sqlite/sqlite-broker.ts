@@ -4,13 +4,14 @@ import { TqError } from '../../errors.js';
 import { newLeaseToken } from '../../ids.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
 import { deadLetterBody, truncate, type Envelope } from '../../message.js';
-import { isFinal, type ResultRecord } from '../../states.js';
-import { DEAD_LETTER_CAP, type Broker, type BrokerOptions, type FinishOutcome, type Lease, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
+import type { ResultRecord } from '../../states.js';
+import { DEAD_LETTER_CAP, type BrokerOptions, type FinishOutcome, type Lease, type PurgedTask, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
+import type { FusedStore } from '../fused.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
+import { SqliteResults } from './sqlite-results.js';
 import { emptyStandIn, openDatabase, openError, sqlitePath } from './open.js';
-import { pendingRecord, type MessageRow } from './pending-record.js';
 import { insertNew, peekReady, purgeQueues } from './queue-verbs.js';
 import { prepareStatements, type Statements } from './statements.js';
 
@@ -22,17 +23,20 @@ const UNWATCHED_TICK_MS = 50;
 const SWEEP_EVERY_MS = 60_000;
 
 /**
- * The embedded broker: one SQLite file in WAL mode, shared by every process on
- * the machine. Each verb is one IMMEDIATE transaction, so reserve-and-record-
- * holder and ack-and-store-result are atomic across processes.
+ * The embedded broker and backend: one SQLite file in WAL mode, shared by
+ * every process on the machine. Each verb is one IMMEDIATE transaction, so
+ * reserve-and-record-holder and ack-and-store-result are atomic across
+ * processes. Results, meta and rate slots live in SqliteResults; heartbeats,
+ * control, revocations, events and listings in SqliteCluster.
  *
  * States: reading a stand-in (after connect, while the file does not exist:
  * reads answer as an empty broker would) → open on the file (from the first
  * write, which creates it, or the first read after another process did) →
  * closed. Calls after close throw.
  */
-export class SqliteBroker implements Broker {
+export class SqliteBroker implements FusedStore {
   readonly kind = 'sqlite';
+  readonly keepsState = true;
   readonly displayUrl: string;
   private readonly path: string;
   private db: Database.Database | undefined;
@@ -40,6 +44,7 @@ export class SqliteBroker implements Broker {
   private statements!: Statements;
   private waiter!: ChangeWaiter;
   private clusterVerbs!: SqliteCluster;
+  private resultVerbs!: SqliteResults;
   private lastSweep = 0;
   private readonly deadBodyMax: number;
 
@@ -60,6 +65,7 @@ export class SqliteBroker implements Broker {
     this.db = db;
     this.standIn = standIn;
     this.statements = prepareStatements(db);
+    this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.waiter, this.options.resultExpiresMs);
     this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
   }
 
@@ -85,6 +91,12 @@ export class SqliteBroker implements Broker {
     return this.clusterVerbs;
   }
 
+  /** The result, meta and rate-slot verbs, likewise. */
+  private results(write: boolean): SqliteResults {
+    this.onFile(write);
+    return this.resultVerbs;
+  }
+
   async close(): Promise<void> {
     this.waiter?.close();
     this.db?.close();
@@ -104,7 +116,7 @@ export class SqliteBroker implements Broker {
   async enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
-      const claimed = this.st.claimMeta.run(uniqueKey, String(now), now + ttlMs, now).changes > 0;
+      const claimed = this.results(true).claimIn(uniqueKey, String(now), ttlMs, now);
       if (claimed) this.insert(envelope, now);
       return claimed;
     });
@@ -137,7 +149,11 @@ export class SqliteBroker implements Broker {
     return outcome;
   }
 
-  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null): Promise<boolean> {
+  async ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome> {
+    return this.finish(lease, null, next);
+  }
+
+  async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
       const due = envelope.etaMs ?? now;
@@ -152,7 +168,7 @@ export class SqliteBroker implements Broker {
     return this.tx(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
   }
 
-  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null): Promise<boolean> {
+  async deadLetter(lease: Lease, reason: string, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
       const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
@@ -170,25 +186,6 @@ export class SqliteBroker implements Broker {
     return this.tx(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
   }
 
-  async getResult(id: string): Promise<ResultRecord | null> {
-    const now = Date.now();
-    const stored = this.st.getResult.get(id, now) as { record: string } | undefined;
-    if (stored) return JSON.parse(stored.record) as ResultRecord;
-    const msg = this.st.messageState.get(id) as MessageRow | undefined;
-    if (!msg) return null;
-    return pendingRecord(msg, now);
-  }
-
-  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const record = await this.getResult(id);
-      const left = deadline - Date.now();
-      if ((record && isFinal(record.state)) || left <= 0 || signal?.aborted) return record;
-      await this.waiter.wait(left, signal);
-    }
-  }
-
   async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
@@ -198,24 +195,7 @@ export class SqliteBroker implements Broker {
     });
   }
 
-  async storeResult(record: ResultRecord): Promise<void> {
-    const now = Date.now();
-    this.tx(() => this.storeResultIn(record, now));
-  }
-
-  async acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }> {
-    return this.tx(() => {
-      const now = Date.now();
-      const row = this.st.getMeta.get(`rate:${key}`, now) as { value: string } | undefined;
-      const start = Math.max(Number(row?.value ?? 0), now);
-      const waitMs = start - now;
-      if (waitMs > maxWaitMs) return { granted: false, waitMs };
-      this.st.setMeta.run(`rate:${key}`, String(start + intervalMs), start + intervalMs + 60_000);
-      return { granted: true, waitMs };
-    });
-  }
-
-  async purge(queues: readonly string[]): Promise<Record<string, number>> {
+  async purge(queues: readonly string[]): Promise<Record<string, PurgedTask[]>> {
     const now = Date.now();
     return this.tx(() => purgeQueues(this.st, queues, now, (record) => this.storeResultIn(record, now), (events) => this.cluster(true).appendEventsInTx(events)));
   }
@@ -226,7 +206,7 @@ export class SqliteBroker implements Broker {
 
   async stats(queues?: readonly string[]): Promise<QueueStats[]> {
     const now = Date.now();
-    const byQueue = new Map<string, QueueStats>();
+    const byQueue = new Map<string, { queue: string; ready: number; scheduled: number; leased: number; dead: number; oldestReadyAgeMs: number | null }>();
     const entry = (queue: string) => {
       let s = byQueue.get(queue);
       if (!s) byQueue.set(queue, (s = { queue, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null }));
@@ -246,16 +226,19 @@ export class SqliteBroker implements Broker {
     return queues ? all.filter((s) => queues.includes(s.queue)) : all;
   }
 
-  async getMeta(key: string): Promise<string | null> {
-    const row = this.st.getMeta.get(key, Date.now()) as { value: string } | undefined;
-    return row?.value ?? null;
-  }
+  // Backend verbs: results, meta and rate slots live in SqliteResults…
+  getResult = (id: string) => this.results(false).getResult(id);
+  waitForResult = (id: string, timeoutMs: number, signal?: AbortSignal) => this.results(false).waitForResult(id, timeoutMs, signal);
+  storeResult = (record: ResultRecord) => this.results(true).storeResult(record);
+  markPending = (records: readonly ResultRecord[]) => this.results(true).markPending(records);
+  forgetResults = (ids: readonly string[]) => this.results(true).forgetResults(ids);
+  acquireRateSlot = (key: string, intervalMs: number, maxWaitMs: number) => this.results(true).acquireRateSlot(key, intervalMs, maxWaitMs);
+  getMeta = (key: string) => this.results(false).getMeta(key);
+  setMeta = (key: string, value: string, ttlMs?: number) => this.results(true).setMeta(key, value, ttlMs);
+  claimMeta = (key: string, value: string, ttlMs: number) => this.results(true).claimMeta(key, value, ttlMs);
+  deleteMeta = (key: string) => this.results(true).deleteMeta(key);
 
-  async setMeta(key: string, value: string, ttlMs?: number): Promise<void> {
-    this.tx(() => this.st.setMeta.run(key, value, ttlMs === undefined ? null : Date.now() + ttlMs));
-  }
-
-  // Cluster verbs (heartbeats, control, revocations, events, dead letters) live in SqliteCluster.
+  // …heartbeats, control, revocations, events and listings in SqliteCluster.
   recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster(true).recordHeartbeat(hb);
   listHeartbeats = () => this.cluster(false).listHeartbeats();
   publishControl = (request: ControlRequest) => this.cluster(true).publishControl(request);
@@ -263,6 +246,8 @@ export class SqliteBroker implements Broker {
   replyControl = (reply: ControlReply) => this.cluster(true).replyControl(reply);
   collectReplies = (requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> => this.cluster(false).collectReplies(requestId, waitMs, expected);
   revoke = (ids: readonly string[], ttlMs: number, reason: string) => this.cluster(true).revoke(ids, ttlMs, reason);
+  rememberRevoked = (ids: readonly string[], ttlMs: number) => this.cluster(true).rememberRevoked(ids, ttlMs);
+  removeWaiting = (ids: readonly string[]) => this.cluster(true).removeWaiting(ids);
   listRevoked = () => this.cluster(false).listRevoked();
   appendEvents = (events: readonly TqEvent[]) => this.cluster(true).appendEvents(events);
   readEvents = (after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> => this.cluster(false).readEvents(after, max, waitMs, signal);
@@ -302,7 +287,7 @@ export class SqliteBroker implements Broker {
   }
 
   private storeResultIn(record: ResultRecord, now: number): void {
-    this.st.upsertResult.run(record.id, record.state, JSON.stringify(record), now + this.options.resultExpiresMs);
+    this.results(true).storeIn(record, now);
   }
 
   private maybeSweep(now: number): void {

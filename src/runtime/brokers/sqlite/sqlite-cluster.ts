@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { EVENT_STREAM_CAP } from '../../cluster.js';
 import type { ResultRecord } from '../../states.js';
-import { bodyPreview, type ClusterVerbs, type ScheduledMessage } from '../broker.js';
+import { bodyPreview, type ScheduledMessage } from '../broker.js';
+import type { ClusterVerbs } from '../backend.js';
 import { isJsonObject, peekMessage } from '../../message.js';
 import type { ChangeWaiter } from './change-waiter.js';
 import { revokedRecord } from './pending-record.js';
@@ -98,20 +99,40 @@ export class SqliteCluster implements ClusterVerbs {
     }
   }
 
+  /** FusedStore.revoke: remembered, removed while waiting and recorded REVOKED, in one transaction. */
   async revoke(ids: readonly string[], ttlMs: number, reason: string): Promise<string[]> {
     const now = Date.now();
     return this.tx(() => {
-      this.q.pruneRevoked.run(now);
-      const removed: string[] = [];
-      for (const id of ids) {
-        this.q.insertRevoked.run(id, now + ttlMs);
-        const row = this.q.queuedMessage.get(id) as { id: string; queue: string; body: string; state: string } | undefined;
-        if (!row || this.q.deleteQueued.run(id).changes === 0) continue;
-        removed.push(id);
+      this.remember(ids, ttlMs, now);
+      return this.removeIn(ids).map((row) => {
         this.storeResult(revokedRecord(row.id, peekMessage(row.body).task, row.queue, reason), now);
-      }
-      return removed;
+        return row.id;
+      });
     });
+  }
+
+  async rememberRevoked(ids: readonly string[], ttlMs: number): Promise<void> {
+    const now = Date.now();
+    this.tx(() => this.remember(ids, ttlMs, now));
+  }
+
+  async removeWaiting(ids: readonly string[]): Promise<string[]> {
+    return this.tx(() => this.removeIn(ids).map((row) => row.id));
+  }
+
+  private remember(ids: readonly string[], ttlMs: number, now: number): void {
+    this.q.pruneRevoked.run(now);
+    for (const id of ids) this.q.insertRevoked.run(id, now + ttlMs);
+  }
+
+  /** Inside a transaction: deletes these ids' ready or scheduled messages; the rows removed. */
+  private removeIn(ids: readonly string[]): { id: string; queue: string; body: string }[] {
+    const removed: { id: string; queue: string; body: string }[] = [];
+    for (const id of ids) {
+      const row = this.q.queuedMessage.get(id) as { id: string; queue: string; body: string; state: string } | undefined;
+      if (row && this.q.deleteQueued.run(id).changes > 0) removed.push(row);
+    }
+    return removed;
   }
 
   async listRevoked(): Promise<string[]> {

@@ -5,7 +5,8 @@
   KEYS: none (keys derive from the prefix; see includes/common.lua)
   ARGV[1] prefix   ARGV[2] reason   ARGV[3] finished-at (ISO)   ARGV[4] result TTL ms
   ARGV[5] event stream cap   ARGV[6..] queues
-  Returns: the count removed per queue, in the order given.
+  Returns: per queue, in the order given: how many it removed, then an id and
+  a task name ('' when the body names none) for each.
 ]]
 --@include common
 --@include events
@@ -20,10 +21,12 @@ local function flushEvents()
   end
 end
 
-local counts = {}
+local out = {}
 for i = 6, #ARGV do
   local queue = ARGV[i]
   local ready = queueKey(prefix, queue, 'ready')
+  local countAt = #out + 1
+  out[countAt] = 0
   local removed = 0
   while true do
     local ids = redis.call('ZRANGE', ready, 0, 999)
@@ -38,6 +41,8 @@ for i = 6, #ARGV do
       storeResult(prefix, id, cjson.encode({ id = id, task = task, queue = queue, state = 'REVOKED', retries = 0,
         error = { name = 'Revoked', message = reason }, finishedAt = finishedAt }), ttl, '1')
       events[#events + 1] = { type = 'task-revoked', at = finishedAt, taskId = id, task = task, queue = queue, data = { reason = reason } }
+      out[#out + 1] = id
+      out[#out + 1] = task
       if #events >= EVENTS_PER_ENTRY then
         flushEvents()
       end
@@ -45,7 +50,7 @@ for i = 6, #ARGV do
     redis.call('ZREM', ready, unpack(ids))
     removed = removed + #ids
   end
-  counts[#counts + 1] = removed
+  out[countAt] = removed
 end
 flushEvents()
-return counts
+return out

@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import type { ConsumeMessage } from 'amqplib';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
+import { deadLetterBody, isJsonObject, peekMessage, truncate, type Envelope } from '../../message.js';
+import type { Broker, BrokerOptions, FinishOutcome, Lease, PurgedTask, QueueStats, ReadyTaskCount, Reservation, ReserveRequest, ScheduledMessage } from '../broker.js';
+import type { DeadLetter } from '../../cluster.js';
+import { Consumer } from './consumer.js';
+import { Declarations } from './declarations.js';
+import type { Delivery } from './inbox.js';
+import { Listings } from './listings.js';
+import { Publisher, type Outgoing } from './publisher.js';
+import { AmqpSession } from './session.js';
+import { LADDER_TOP, ladderRoutingKey, namesFor, type Names } from './topology.js';
+
+/** A delayed message that arrives this much before its eta goes round the ladder again. */
+const EARLY_MS = 5;
+
+/**
+ * The RabbitMQ broker: the message flow only (results, revocations, events
+ * and the rest live in a backend; see DESIGN.md). Durable quorum queues,
+ * persistent messages, publisher confirms, manual acks.
+ *
+ * A lease is a delivery on the consuming channel: RabbitMQ keeps the message
+ * until this process acks it, and hands it to another consumer when the
+ * channel or connection closes (a dead worker, a frozen one cut by missed
+ * heartbeats, consumer_timeout). A lease token names the channel's epoch and
+ * the delivery tag, so an ack for a delivery of a channel that has since
+ * closed is refused here instead of being sent on a channel that never made
+ * that delivery.
+ *
+ * Not atomic on RabbitMQ (two steps, in this order, so a crash between them
+ * repeats work instead of losing it): retry and dead-letter publish the new
+ * copy, then ack the old one; requeue-dead publishes, then acks the letter.
+ *
+ * States: created → open (connect) → closed.
+ */
+export class AmqpBroker implements Broker {
+  readonly kind = 'amqp';
+  readonly keepsState = false;
+  readonly displayUrl: string;
+  private readonly session: AmqpSession;
+  private readonly names: Names;
+  private readonly declarations: Declarations;
+  private readonly publisher: Publisher;
+  private readonly consumer: Consumer;
+  private readonly listings: Listings;
+  private readonly held = new Map<string, { message: ConsumeMessage; queue: string; epoch: number }>();
+  private readonly nonce = randomBytes(4).toString('base64url');
+  private readonly deadBodyMax: number;
+  /** Queues this process has used, plus the configured ones: what listings and stats look at. */
+  private readonly knownQueues: Set<string>;
+
+  constructor(options: BrokerOptions) {
+    this.session = new AmqpSession(options.url, options.amqpTls);
+    this.displayUrl = this.session.displayUrl;
+    this.names = namesFor(options.keyPrefix || 'tq:');
+    this.declarations = new Declarations(this.session, this.names);
+    this.publisher = new Publisher(this.session);
+    this.consumer = new Consumer(this.session, this.declarations, this.names, (d) => this.admit(d));
+    this.listings = new Listings(this.session, this.names, this.declarations, this.publisher);
+    this.deadBodyMax = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.knownQueues = new Set(options.queues ?? []);
+    this.session.onConsumeLost = () => {
+      this.held.clear();
+      this.consumer.lost();
+    };
+    this.session.onRestored = () => this.declarations.reset();
+  }
+
+  async connect(): Promise<void> {
+    await this.session.open();
+  }
+
+  async close(): Promise<void> {
+    await this.consumer.stop().catch(() => undefined);
+    await this.session.close();
+  }
+
+  /** Publishes every message and resolves once RabbitMQ confirmed them all; rejects when one was refused. RabbitMQ cannot tell a known id: none is skipped. */
+  async enqueue(envelopes: readonly Envelope[]): Promise<string[]> {
+    await this.publishAll(envelopes.map((e) => ({ envelope: e, body: e.body })));
+    return [];
+  }
+
+  /**
+   * Takes up to `max` deliveries waiting in this process, consuming the asked
+   * queues first if need be; when none waits, sleeps until one is pushed (no
+   * polling), `waitMs` passes, or `signal` aborts.
+   */
+  async reserve(request: ReserveRequest): Promise<Reservation[]> {
+    if (request.max <= 0 || request.queues.length === 0) return [];
+    const deadline = Date.now() + request.waitMs;
+    for (const q of request.queues) this.knownQueues.add(q);
+    for (;;) {
+      const left = deadline - Date.now();
+      if (!(await this.session.whenOpen(left, request.signal))) return [];
+      await this.consumer.ensure(request.queues, request.window ?? request.max, Math.max(0, deadline - Date.now()));
+      const taken = this.consumer.inbox.take(request.queues, request.max).map((d) => this.lease(d));
+      if (taken.length > 0 || Date.now() >= deadline || request.signal?.aborted) return taken;
+      await this.consumer.inbox.wait(deadline - Date.now(), request.signal);
+    }
+  }
+
+  /** Acks a delivery; with `next`, hands back deliveries already waiting here. Refused for a lease of a closed channel. */
+  async ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome> {
+    const accepted = this.settle(lease, (channel, message) => channel.ack(message));
+    const more = accepted && next && next.max > 0 ? this.consumer.inbox.take(next.queues, next.max).map((d) => this.lease(d)) : [];
+    return { accepted, next: more };
+  }
+
+  /** Publishes the new copy (delayed through the ladder when due later), then acks the old. Fenced. */
+  async retry(lease: Lease, envelope: Envelope): Promise<boolean> {
+    if (!this.holds(lease)) return false;
+    await this.publishAll([{ envelope, body: envelope.body }]);
+    return this.settle(lease, (channel, message) => channel.ack(message));
+  }
+
+  /** Hands deliveries back to their queues at once (nack with requeue); RabbitMQ keeps their place. */
+  async release(leases: readonly Lease[]): Promise<number> {
+    let n = 0;
+    for (const lease of leases) if (this.settle(lease, (channel, message) => channel.nack(message, false, true))) n++;
+    return n;
+  }
+
+  /** Copies the message into its queue's dead letters with the reason (confirmed), then acks it. Fenced. */
+  async deadLetter(lease: Lease, reason: string): Promise<boolean> {
+    const held = this.held.get(lease.token);
+    if (!held || !this.holds(lease)) return false;
+    const queue = held.queue;
+    const headers = { 'x-tq-reason': truncate(reason, 1000), 'x-tq-dead-at': Date.now(), 'x-tq-queue': queue };
+    const body = deadLetterBody(held.message.content.toString('utf8'), this.deadBodyMax);
+    await this.declarations.queue(queue);
+    await this.publisher.publish([{ exchange: '', routingKey: this.names.dead(queue), body, options: { persistent: true, messageId: lease.id, headers } }]);
+    return this.settle(lease, (channel, message) => channel.ack(message));
+  }
+
+  /** Nothing to renew on RabbitMQ (the channel is the lease); returns the leases whose channel has closed. */
+  async extendLeases(leases: readonly Lease[]): Promise<Lease[]> {
+    return leases.filter((l) => !this.holds(l));
+  }
+
+  /** Removes ready messages (never unacked or delayed ones) and returns them per queue. */
+  async purge(queues: readonly string[]): Promise<Record<string, PurgedTask[]>> {
+    return this.listings.purge(queues);
+  }
+
+  /** RabbitMQ cannot take a message out of a queue by id: none is removed (a revoked one is skipped where it is received). */
+  async removeWaiting(): Promise<string[]> {
+    return [];
+  }
+
+  /** RabbitMQ cannot read a queue without taking from it (and a hand-back counts toward the delivery limit). */
+  async peekReady(): Promise<ReadyTaskCount[]> {
+    return [];
+  }
+
+  /**
+   * Depth per queue: ready (its bands' message counts) and dead. RabbitMQ's
+   * protocol tells neither unacked counts nor ages, and delayed messages sit
+   * in the shared ladder, so leased, scheduled and oldest wait are null here.
+   */
+  async stats(queues?: readonly string[]): Promise<QueueStats[]> {
+    return this.listings.stats([...(queues ?? this.knownQueues)].sort());
+  }
+
+  async listScheduled(max: number): Promise<ScheduledMessage[]> {
+    return this.listings.scheduled(max);
+  }
+
+  async listDead(max: number): Promise<DeadLetter[]> {
+    return this.listings.dead([...this.knownQueues], max);
+  }
+
+  async requeueDead(ids?: readonly string[]): Promise<number> {
+    return this.listings.requeueDead([...this.knownQueues], ids, (body) => isJsonObject(body), (queue, body) => this.readyCopy(queue, body));
+  }
+
+  private async publishAll(items: { envelope: Envelope; body: string }[]): Promise<void> {
+    const queues = new Set(items.map((i) => i.envelope.queue));
+    const now = Date.now();
+    const delayed = items.some((i) => (i.envelope.etaMs ?? 0) > now);
+    await Promise.all([...queues].map((q) => this.declarations.queue(q)));
+    if (delayed) await this.declarations.ladder();
+    for (const q of queues) this.knownQueues.add(q);
+    await this.publisher.publish(items.map(({ envelope, body }) => this.outgoing(envelope, body, now)));
+  }
+
+  private outgoing(e: Envelope, body: string, now: number): Outgoing {
+    const band = this.names.band(e.queue, e.priority);
+    const options = { persistent: true, messageId: e.id, contentType: 'application/json', contentEncoding: 'utf-8', timestamp: Math.floor(now / 1000), headers: { 'x-tq-queue': e.queue, 'x-tq-eta': e.etaMs ?? 0 } };
+    if (!e.etaMs || e.etaMs <= now) return { exchange: '', routingKey: band, body, options };
+    return { exchange: this.names.ladder(LADDER_TOP), routingKey: ladderRoutingKey(e.etaMs - now, band), body, options };
+  }
+
+  /** A dead letter's body as a ready message of its queue again. */
+  private readyCopy(queue: string, body: string): Outgoing {
+    const { priority } = peekMessage(body);
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return this.outgoing({ id: typeof id === 'string' ? id : '', queue, priority, etaMs: null, body }, body, Date.now());
+  }
+
+  /** Whether a delivery may be reserved: one that came out of the ladder early (a delay past one trip) goes round again. */
+  private admit(d: Delivery): boolean {
+    const eta = Number(d.message.properties.headers?.['x-tq-eta'] ?? 0);
+    if (!(eta > Date.now() + EARLY_MS)) return true;
+    const channel = this.consumer.current;
+    const envelope = { id: String(d.message.properties.messageId ?? ''), queue: d.queue, priority: d.priority, etaMs: eta, body: d.message.content.toString('utf8') };
+    void this.publishAll([{ envelope, body: envelope.body }]).then(
+      () => channel?.ack(d.message),
+      () => channel?.nack(d.message, false, true), // not re-delayed: back to its band, looked at again
+    );
+    return false;
+  }
+
+  private lease(d: Delivery): Reservation {
+    const epoch = this.session.consumeEpoch;
+    const token = `${this.nonce}.${epoch}.${d.message.fields.deliveryTag}`;
+    this.held.set(token, { message: d.message, queue: d.queue, epoch });
+    const id = d.message.properties.messageId ? String(d.message.properties.messageId) : `amqp:${token}`;
+    const deliveries = Number(d.message.properties.headers?.['x-delivery-count'] ?? 0) + 1;
+    return { id, queue: d.queue, body: d.message.content.toString('utf8'), lease: { id, token }, deliveries };
+  }
+
+  private holds(lease: Lease): boolean {
+    const held = this.held.get(lease.token);
+    return held !== undefined && held.epoch === this.session.consumeEpoch && this.consumer.current !== undefined;
+  }
+
+  /** Acks or nacks a held delivery on the channel it came on; false when that channel is gone. */
+  private settle(lease: Lease, how: (channel: NonNullable<Consumer['current']>, message: ConsumeMessage) => void): boolean {
+    const held = this.held.get(lease.token);
+    if (!held || !this.holds(lease)) return false;
+    this.held.delete(lease.token);
+    try {
+      how(this.consumer.current!, held.message);
+      return true;
+    } catch {
+      return false; // the channel closed under us: RabbitMQ hands the message to another consumer
+    }
+  }
+}
