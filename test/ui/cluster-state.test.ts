@@ -63,4 +63,12 @@ describe('cluster state reducers', () => {
     expect(s.tasks.has('waiting')).toBe(true);
     expect(s.tasks.has('t0')).toBe(false);
   });
+
+  it(`keeps at most ${MAX_TASKS} tasks even when none of them finish (a backlog with no worker)`, () => {
+    const sent = Array.from({ length: MAX_TASKS * 3 }, (_, i) => event('task-sent', `p${i}`, T0 + i));
+    const s = applyEvents(emptyCluster(T0), sent, T0);
+    expect(s.tasks.size).toBe(MAX_TASKS);
+    expect(s.tasks.has('p0')).toBe(false);
+    expect(s.tasks.has(`p${MAX_TASKS * 3 - 1}`)).toBe(true);
+  });
 });

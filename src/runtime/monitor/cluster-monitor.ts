@@ -11,6 +11,8 @@ export interface ClusterMonitorOptions {
   flushMs?: number;
   /** Replay the events still kept in the stream first ('0'), or start with new ones (null). */
   after?: string | null;
+  /** Hears each batch of raw events just before it is folded in (tq web's charts and metrics). */
+  onEvents?: (batch: readonly StoredEvent[]) => void;
 }
 
 /**
@@ -52,6 +54,7 @@ export class ClusterMonitor {
     await this.poll();
     const batch: StoredEvent[] = [];
     for await (const event of followEvents(this.options.broker, { after: '0', follow: false })) batch.push(event);
+    this.options.onEvents?.(batch);
     this.update(applyEvents(this.current, batch));
     return this.current;
   }
@@ -104,6 +107,7 @@ export class ClusterMonitor {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.options.onEvents?.(batch);
     this.update(applyEvents(this.current, batch));
   }
 

@@ -202,10 +202,15 @@ function withRates(queues: readonly QueueView[], flow: ClusterState['flow'], now
   });
 }
 
+/**
+ * Drops the oldest finished tasks first; when that is not enough (a backlog of
+ * tasks that never finish, e.g. sent with no worker running), the oldest
+ * unfinished ones go too, so the map never outgrows MAX_TASKS.
+ */
 function capTasks(tasks: Map<string, TaskView>): Map<string, TaskView> {
   if (tasks.size <= MAX_TASKS) return tasks;
-  const finished = [...tasks.values()].filter((t) => isFinalState(t.state)).sort((a, b) => a.firstSeen - b.firstSeen);
-  for (const t of finished) {
+  const oldestFirst = [...tasks.values()].sort((a, b) => a.firstSeen - b.firstSeen);
+  for (const t of [...oldestFirst.filter((t) => isFinalState(t.state)), ...oldestFirst.filter((t) => !isFinalState(t.state))]) {
     if (tasks.size <= MAX_TASKS) break;
     tasks.delete(t.id);
   }
