@@ -27,6 +27,7 @@ export default class WorkerCommand extends TqCommand {
     events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
     tui: Flags.boolean({ allowNo: true, description: 'live dashboard (default on a terminal; off with --json, under CI, or --no-tui)' }),
+    'metrics-port': Flags.integer({ description: 'serve Prometheus metrics at http://HOST:N/metrics (every interface; 0: any free port)', min: 0, max: 65535 }),
   };
 
   async run(): Promise<void> {
@@ -62,6 +63,9 @@ export default class WorkerCommand extends TqCommand {
     // the worker takes anything, so a bad schedule stops start-up cleanly.
     const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
     const beatEntries = scheduler ? scheduler.collectSchedule(config, prepared.registry) : [];
+    // Only --metrics-port loads prom-client; attached before the first task is taken.
+    const metricsPort = flags['metrics-port'];
+    const metrics = metricsPort === undefined ? undefined : await (await import('../runtime/metrics/worker-metrics.js')).startWorkerMetrics(worker, prepared.broker, metricsPort, log);
     worker.start();
     await agent.start();
     const beat = new AbortController();
@@ -72,6 +76,7 @@ export default class WorkerCommand extends TqCommand {
     await beatDone;
     await output.stop();
     await agent.stop();
+    await metrics?.close();
     await prepared.close();
     log.info('worker stopped');
     // After a cold stop, tasks in the event loop (solo/async) may still hold timers; their messages are already back in the queue.
