@@ -10,8 +10,8 @@ import type { WebData } from './queries.js';
 import { actionGuard, loopbackHostOnly, requireAuth, securityHeaders } from './security.js';
 import type { Asset } from './static.js';
 import type { TaskFilter } from './views.js';
-import { deadLetterOf, taskListOf, taskOf } from './views.js';
-import type { WireActionResult, WireSchedule, WireSession } from './wire.js';
+import { deadLetterOf, overviewOf, taskListOf, taskOf } from './views.js';
+import type { WireActionResult, WireSchedule, WireSeries, WireSession } from './wire.js';
 
 export interface WebAppOptions {
   data: WebData;
@@ -21,6 +21,7 @@ export interface WebAppOptions {
   readOnly: boolean;
   version: string;
   assets: ReadonlyMap<string, Asset>;
+  series(): WireSeries;
 }
 
 /** Bodies of actions are small JSON objects. */
@@ -62,6 +63,7 @@ export function createWebApp(o: WebAppOptions): Hono {
     });
   });
 
+  app.get('/api/overview', (c) => c.json(overviewOf(o.data.monitor.state, o.series())));
   app.get('/api/tasks', (c) => c.json(taskListOf(o.data.monitor.state, filterOf(c.req.query()))));
   app.get('/api/tasks/:id', async (c) => {
     const id = c.req.param('id');

@@ -45,7 +45,7 @@ export function checkBind(host: string, auth: AuthConfig): void {
 export function authorized(auth: AuthConfig, header: string | undefined): boolean {
   if (auth.mode === 'none') return true;
   if (!header) return false;
-  const [scheme, value = ''] = header.split(' ', 2) as [string, string?];
+  const [, scheme = '', value = ''] = /^(\S+)\s+(.*)$/.exec(header.trim()) ?? [];
   if (auth.mode === 'token') return scheme.toLowerCase() === 'bearer' && same(value.trim(), auth.token);
   if (scheme.toLowerCase() !== 'basic') return false;
   const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');

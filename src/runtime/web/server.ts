@@ -62,7 +62,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   data.monitor.subscribe(() => hub.changed());
   await data.start();
   hub.start();
-  const app = createWebApp({ data, hub, metrics, auth: o.auth, readOnly: o.readOnly, version: o.version, assets: loadAssets(o.assetsDir) });
+  const app = createWebApp({ data, hub, metrics, auth: o.auth, readOnly: o.readOnly, version: o.version, assets: loadAssets(o.assetsDir), series: () => history.snapshot() });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   try {
     await listen(server, o.port, o.host);
