@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvents, applyStats, emptyCluster, MAX_TASKS, type ClusterState } from '../../src/runtime/monitor/cluster-state.js';
+import { eventTimes } from '../../src/runtime/metrics/event-times.js';
 import { TaskHistory } from '../../src/runtime/web/history.js';
 import { LiveHub } from '../../src/runtime/web/hub.js';
 import { DEFAULT_ROWS, MAX_ROWS, overviewOf, taskListOf, taskOf } from '../../src/runtime/web/views.js';
@@ -23,7 +24,7 @@ describe('the live hub (SSE fan-out)', () => {
     await settled();
     expect(sent).toHaveLength(1); // a new stream gets a snapshot at once
     for (let i = 0; i < 100; i++) {
-      hub.noteEvents(Array.from({ length: 1000 }, (_, j) => event('task-sent', `t${i}-${j}`, T0 + i)));
+      hub.noteEvents(eventTimes(Array.from({ length: 1000 }, (_, j) => event('task-sent', `t${i}-${j}`, T0 + i))));
       hub.changed();
     }
     hub.tick(T0 + 250);
@@ -43,7 +44,7 @@ describe('the live hub (SSE fan-out)', () => {
     });
     hub.tick(T0);
     for (let i = 0; i < 50; i++) {
-      hub.noteEvents([event('task-sent', `x${i}`, T0)]);
+      hub.noteEvents([T0]);
       hub.changed();
       hub.tick(T0 + i);
     }

@@ -1,4 +1,5 @@
 import type { TqEvent } from '../cluster.js';
+import { eventTimes } from './event-times.js';
 import type { TqMetrics } from './families.js';
 
 /** Tasks whose start time `tq web` waits for, at most (the oldest are forgotten first). */
@@ -19,12 +20,13 @@ export class EventMetrics {
     private readonly sinceMs = Date.now(),
   ) {}
 
-  add(events: readonly TqEvent[]): void {
-    for (const e of events) {
-      const at = Date.parse(e.at);
+  add(events: readonly TqEvent[], times = eventTimes(events)): void {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
+      const at = times[i]!;
       if (Number.isNaN(at)) continue;
       const d = e.data ?? {};
-      if (e.type === 'task-sent' && e.taskId) this.remember(e.taskId, Math.max(at, Date.parse(String(d.eta ?? '')) || 0));
+      if (e.type === 'task-sent' && e.taskId) this.remember(e.taskId, typeof d.eta === 'string' ? Math.max(at, Date.parse(d.eta) || 0) : at);
       if (at < this.sinceMs) continue;
       switch (e.type) {
         case 'task-started': {

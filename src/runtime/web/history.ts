@@ -1,4 +1,5 @@
 import type { TqEvent } from '../cluster.js';
+import { eventTimes } from '../metrics/event-times.js';
 import type { WireSeries } from './wire.js';
 
 /** 10-second buckets over the last hour: the overview's throughput and failure charts. */
@@ -24,12 +25,12 @@ export class TaskHistory {
     for (const k of Object.keys(this.counts) as Kind[]) this.counts[k] = new Array<number>(BUCKETS).fill(0);
   }
 
-  add(events: readonly TqEvent[], now = Date.now()): void {
+  add(events: readonly TqEvent[], now = Date.now(), times = eventTimes(events)): void {
     this.advance(now);
-    for (const e of events) {
-      const kind = KIND_OF[e.type];
+    for (let i = 0; i < events.length; i++) {
+      const kind = KIND_OF[events[i]!.type];
       if (!kind) continue;
-      const at = Date.parse(e.at);
+      const at = times[i]!;
       if (Number.isNaN(at)) continue;
       const index = BUCKETS - 1 - (this.lastStart - bucketOf(at)) / BUCKET_MS;
       // Older than the window, or ahead of this clock (another machine's): not charted.

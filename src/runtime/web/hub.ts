@@ -1,4 +1,3 @@
-import type { TqEvent } from '../cluster.js';
 import type { ClusterState } from '../monitor/cluster-state.js';
 import { overviewOf, taskListOf, taskOf, type TaskFilter } from './views.js';
 import type { WireSeries } from './wire.js';
@@ -60,18 +59,17 @@ export class LiveHub {
     for (const s of this.subscribers) s.stale = true;
   }
 
-  /** Counts new events per client, for the lag figures each update carries. */
-  noteEvents(batch: readonly TqEvent[]): void {
-    if (batch.length === 0) return;
+  /** Counts new events per client, for the lag figures each update carries (times: epoch ms, as eventTimes gives them). */
+  noteEvents(times: readonly number[]): void {
+    if (times.length === 0) return;
     let oldest = Infinity;
     let newest = -Infinity;
-    for (const e of batch) {
-      const at = Date.parse(e.at);
+    for (const at of times) {
       if (at < oldest) oldest = at;
       if (at > newest) newest = at;
     }
     for (const s of this.subscribers) {
-      s.events.count += batch.length;
+      s.events.count += times.length;
       if (Number.isFinite(oldest)) s.events.oldestAt = Math.min(s.events.oldestAt ?? oldest, oldest);
       if (Number.isFinite(newest)) s.events.newestAt = Math.max(s.events.newestAt ?? newest, newest);
     }

@@ -6,6 +6,7 @@ import type { Client } from '../client.js';
 import type { TqConfig } from '../config.js';
 import { TqError } from '../errors.js';
 import { EventMetrics } from '../metrics/event-metrics.js';
+import { eventTimes } from '../metrics/event-times.js';
 import { TqMetrics } from '../metrics/families.js';
 import { createWebApp } from './app.js';
 import { checkBind, type AuthConfig } from './auth.js';
@@ -55,9 +56,10 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const eventMetrics = new EventMetrics(metrics);
   const hub = new LiveHub({ state: () => data.monitor.state, series: () => history.snapshot(), maxPerSecond: o.maxUpdatesPerSecond });
   sink = (batch) => {
-    history.add(batch);
-    eventMetrics.add(batch);
-    hub.noteEvents(batch);
+    const times = eventTimes(batch);
+    history.add(batch, Date.now(), times);
+    eventMetrics.add(batch, times);
+    hub.noteEvents(times);
   };
   data.monitor.subscribe(() => hub.changed());
   await data.start();
