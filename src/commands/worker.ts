@@ -49,6 +49,8 @@ export default class WorkerCommand extends TqCommand {
     const color = this.color(process.stderr);
     const lines = new LineRouter();
     const log = createLogger({ level: config.worker.loglevel, name: 'worker', color, json: flags.json, write: lines.write });
+    // Only --metrics-port loads prom-client; the port is bound first, so a taken one fails start-up cleanly.
+    const metrics = flags['metrics-port'] === undefined ? undefined : await (await import('../runtime/metrics/worker-metrics.js')).startWorkerMetrics(flags['metrics-port'], log);
     const prepared = await prepareWorker(config, log, color, flags.strict);
     const { worker, pool } = prepared;
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
@@ -63,9 +65,7 @@ export default class WorkerCommand extends TqCommand {
     // the worker takes anything, so a bad schedule stops start-up cleanly.
     const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
     const beatEntries = scheduler ? scheduler.collectSchedule(config, prepared.registry) : [];
-    // Only --metrics-port loads prom-client; attached before the first task is taken.
-    const metricsPort = flags['metrics-port'];
-    const metrics = metricsPort === undefined ? undefined : await (await import('../runtime/metrics/worker-metrics.js')).startWorkerMetrics(worker, prepared.broker, metricsPort, log);
+    metrics?.attach(worker, prepared.broker);
     worker.start();
     await agent.start();
     const beat = new AbortController();

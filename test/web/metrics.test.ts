@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EventMetrics } from '../../src/runtime/metrics/event-metrics.js';
 import { TqMetrics } from '../../src/runtime/metrics/families.js';
@@ -52,6 +53,19 @@ describe('metric labels', () => {
 
 describe('/metrics on tq web and tq worker --metrics-port', () => {
   const deploy = useDeployments(sqliteSetup());
+
+  it('stops a worker at start-up, cleanly, when its metrics port is taken', async () => {
+    const d = deploy();
+    const port = await freePort();
+    const blocker = createServer().listen(port);
+    try {
+      const r = await d.cli(['worker', '--tasks', WEB_TASKS, '-P', 'prefork', '-c', '1', '--no-tui', '--metrics-port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`cannot serve metrics on port ${port}: the port is in use`);
+    } finally {
+      blocker.close();
+    }
+  });
 
   it('serve the tq families with Prometheus types and bounded labels after some tasks ran', async () => {
     const d = deploy();

@@ -91,6 +91,19 @@ describe('tq web serving', () => {
     expect(await status(`localhost:${new URL(web.url).port}`)).toBe(200);
   });
 
+  it('forgets a live stream when its browser goes away (70 streams opened and dropped; the hub holds 64)', async () => {
+    const d = deploy();
+    const web = await startWeb(d);
+    const openOne = async () => {
+      const stop = new AbortController();
+      const res = await fetch(new URL('/api/stream?view=overview', web.url), { signal: stop.signal });
+      stop.abort();
+      return res.status;
+    };
+    for (let i = 0; i < 70; i++) await openOne();
+    await waitFor(async () => (await openOne()) === 200, 'a stream to be accepted after 70 were dropped');
+  });
+
   it('sets a strict Content-Security-Policy and serves the bundled page', async () => {
     const d = deploy();
     const web = await startWeb(d);

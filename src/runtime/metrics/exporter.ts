@@ -9,11 +9,16 @@ import type { TqMetrics } from './families.js';
  * scrape it; it serves only counts by task name and queue, never arguments,
  * results or ids.
  */
-export async function serveMetrics(metrics: TqMetrics, port: number, host?: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function serveMetrics(source: () => TqMetrics | undefined, port: number, host?: string): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: this port serves GET /metrics only\n');
+      return;
+    }
+    const metrics = source();
+    if (!metrics) {
+      res.writeHead(503, { 'content-type': 'text/plain' }).end('starting\n');
       return;
     }
     metrics.text().then(
@@ -29,6 +34,8 @@ export async function serveMetrics(metrics: TqMetrics, port: number, host?: stri
     if (host) server.listen(port, host, () => resolve());
     else server.listen(port, () => resolve());
   });
+  // The exporter never keeps the process alive by itself: an error later in start-up still ends it.
+  server.unref();
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://localhost:${bound}/metrics`,

@@ -76,14 +76,29 @@ function runnableAt(m: TaskMessage): number | undefined {
   return known.length > 0 ? Math.max(...known) : undefined;
 }
 
-/** Attaches the metrics to the worker and serves them; `close` stops both. */
-export async function startWorkerMetrics(worker: Worker, broker: Broker, port: number, log: Logger): Promise<{ close(): Promise<void> }> {
-  const { metrics, detach } = workerMetrics(worker, broker);
-  const server = await serveMetrics(metrics, port);
+export interface WorkerMetricsExporter {
+  url: string;
+  /** Starts counting this worker's tasks; call before it takes the first one. */
+  attach(worker: Worker, broker: Broker): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Binds the metrics port first, before the worker has a pool or a broker, so
+ * a port in use stops start-up with a clear error and nothing to clean up;
+ * /metrics answers 503 until `attach`.
+ */
+export async function startWorkerMetrics(port: number, log: Logger): Promise<WorkerMetricsExporter> {
+  let attached: { metrics: TqMetrics; detach(): void } | undefined;
+  const server = await serveMetrics(() => attached?.metrics, port);
   log.info(`metrics on ${server.url}`);
   return {
+    url: server.url,
+    attach: (worker, broker) => {
+      attached = workerMetrics(worker, broker);
+    },
     close: async () => {
-      detach();
+      attached?.detach();
       await server.close();
     },
   };

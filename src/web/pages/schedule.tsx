@@ -39,7 +39,7 @@ export function Schedule() {
               <td class="mono">{e.schedule} <span class="muted">{e.tz}</span></td>
               <td>{e.queue}</td>
               <td>{e.next[0] ? <>{e.next[0].local} <span class="muted">in {duration(Math.max(0, Date.parse(e.next[0].at) - now))}</span></> : '–'}</td>
-              <td class="muted">{e.next.slice(1).map((n) => n.local).join(' · ')}</td>
+              <td class="muted wrap">{e.next.slice(1).map((n) => n.local).join(' · ')}</td>
             </tr>
           ))}
         </tbody>
