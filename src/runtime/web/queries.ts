@@ -37,6 +37,12 @@ export interface WebData {
   rateLimit(task: string, rate: string, worker?: string): Promise<string>;
 }
 
+/**
+ * How long an action waits for the workers' replies. Growing a pool of threads or
+ * processes can take a few seconds; the wait ends as soon as every worker asked answered.
+ */
+const REPLY_WAIT_MS = 10_000;
+
 export interface ScheduleListing {
   available: boolean;
   reason: string | null;
@@ -81,10 +87,10 @@ export async function openWebData(client: Client, config: TqConfig, options: Web
       return String(answer?.data ?? 're-queued nothing');
     },
     async resizePool(worker, op, n) {
-      return summary(await runControl(broker, op === 'grow' ? 'pool_grow' : 'pool_shrink', [String(n)], { destination: [worker] }), worker);
+      return summary(await runControl(broker, op === 'grow' ? 'pool_grow' : 'pool_shrink', [String(n)], { destination: [worker], timeoutMs: REPLY_WAIT_MS }), worker);
     },
     async rateLimit(task, rate, worker) {
-      return summary(await runControl(broker, 'rate_limit', [task, rate], { destination: worker ? [worker] : undefined }), worker);
+      return summary(await runControl(broker, 'rate_limit', [task, rate], { destination: worker ? [worker] : undefined, timeoutMs: REPLY_WAIT_MS }), worker);
     },
   };
 }
@@ -92,5 +98,5 @@ export async function openWebData(client: Client, config: TqConfig, options: Web
 /** One line from the answers of a control command. */
 function summary(answers: InspectAnswer, expected?: string): string {
   if (answers.length === 0) return expected ? `${expected} did not answer (is it online?)` : 'no worker answered (is one online?)';
-  return answers.map((a) => `${a.source}: ${a.ok ? 'ok' : 'error'}${typeof a.data === 'string' ? ` ${a.data}` : a.ok ? '' : ` ${JSON.stringify(a.data)}`}`).join('; ');
+  return answers.map((a) => `${a.source}: ${a.ok ? 'ok' : 'error'} ${typeof a.data === 'string' ? a.data : JSON.stringify(a.data)}`).join('; ');
 }
