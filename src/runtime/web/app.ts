@@ -51,7 +51,7 @@ export function createWebApp(o: WebAppOptions): Hono {
 
   app.get('/api/stream', (c) => {
     const view = streamView(c.req.query());
-    if (o.hub.size >= 64) return c.json({ ok: false, message: 'too many live streams open' }, 503);
+    if (o.hub.full) return c.json({ ok: false, message: 'too many live streams open' }, 503);
     return streamSSE(c, async (stream) => {
       const detach = o.hub.subscribe(view, (json) => stream.writeSSE({ event: 'update', data: json }));
       if (!detach) return;

@@ -44,6 +44,10 @@ export class LiveHub {
     return this.subscribers.size;
   }
 
+  get full(): boolean {
+    return this.subscribers.size >= (this.options.maxClients ?? 64);
+  }
+
   start(): void {
     this.timer ??= setInterval(() => this.tick(), 1000 / (this.options.maxPerSecond ?? 4));
   }
@@ -77,7 +81,7 @@ export class LiveHub {
 
   /** Adds a stream; returns its detach function, or null when the hub is full. */
   subscribe(view: StreamView, send: (json: string) => Promise<void>): (() => void) | null {
-    if (this.subscribers.size >= (this.options.maxClients ?? 64)) return null;
+    if (this.full) return null;
     const s: Subscriber = { view, send, busy: false, stale: true, events: { count: 0, oldestAt: null, newestAt: null } };
     this.subscribers.add(s);
     return () => this.subscribers.delete(s);

@@ -49,7 +49,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     taskNames: data.taskNames(),
     processMetrics: true,
     gauges: {
-      queues: () => data.monitor.state.queues.map((q) => ({ ...q, oldestReadyAgeMs: q.oldestReadyAgeMs })),
+      queues: () => data.monitor.state.queues,
       workersOnline: () => data.monitor.state.workers.filter((w) => w.online).length,
     },
   });
