@@ -8,6 +8,7 @@ import { benchEvents, benchEventsOnRedis } from './events.js';
 import { benchPools } from './pools.js';
 import { benchSqlite } from './sqlite.js';
 import { benchTui } from './tui.js';
+import { benchWeb } from './web.js';
 
 const only = process.argv[2];
 if (!only || only === 'sqlite') await benchSqlite();
@@ -17,6 +18,7 @@ if (!only || only === 'events') {
   await benchEventsOnRedis();
 }
 if (!only || only === 'tui') await benchTui();
+if (!only || only === 'web') await benchWeb();
 // Not in the default run: it needs valgrind and takes minutes.
 if (only === 'redis-cost') await (await import('./redis-cost.js')).benchRedisCost();
 if ((!only || only === 'redis') && existsSync(new URL('./redis.ts', import.meta.url))) {

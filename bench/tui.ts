@@ -55,11 +55,11 @@ export async function benchTui(): Promise<void> {
 }
 
 async function online(client: Client, hostname: string): Promise<void> {
-  await until(async () => (await client.broker.listHeartbeats()).some((hb) => hb.hostname === hostname && hb.state === 'online'), `${hostname} online`);
+  await until(async () => (await client.backend.listHeartbeats()).some((hb) => hb.hostname === hostname && hb.state === 'online'), `${hostname} online`);
 }
 
 async function offline(client: Client, hostname: string): Promise<void> {
-  await until(async () => (await client.broker.listHeartbeats()).some((hb) => hb.hostname === hostname && hb.state === 'offline'), `${hostname} offline`);
+  await until(async () => (await client.backend.listHeartbeats()).some((hb) => hb.hostname === hostname && hb.state === 'offline'), `${hostname} offline`);
 }
 
 async function drained(client: Client): Promise<void> {

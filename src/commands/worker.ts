@@ -29,6 +29,7 @@ export default class WorkerCommand extends TqCommand {
     events: Flags.boolean({ allowNo: true, description: 'send task events to the broker (default on; --no-events for the last bit of speed)' }),
     json: Flags.boolean({ description: 'log JSON lines' }),
     tui: Flags.boolean({ allowNo: true, description: 'live dashboard (default on a terminal; off with --json, under CI, or --no-tui)' }),
+    'metrics-port': Flags.integer({ description: 'serve Prometheus metrics at http://HOST:N/metrics (every interface; 0: any free port)', min: 0, max: 65535 }),
   };
 
   async run(): Promise<void> {
@@ -54,6 +55,8 @@ export default class WorkerCommand extends TqCommand {
     // discovery, before anything that keeps the process alive is started: a bad entry exits 2 at once.
     const scheduler = flags.beat ? await import('../runtime/beat/index.js') : undefined;
     let beatEntries: BeatEntry[] = [];
+    // Only --metrics-port loads prom-client; the port is bound first, so a taken one fails start-up cleanly.
+    const metrics = flags['metrics-port'] === undefined ? undefined : await (await import('../runtime/metrics/worker-metrics.js')).startWorkerMetrics(flags['metrics-port'], log);
     const prepared = await prepareWorker(config, log, { color, strict: flags.strict, check: (registry) => void (beatEntries = scheduler?.collectSchedule(config, registry) ?? []) });
     const { worker, pool } = prepared;
     const tui = wantsDashboard({ tui: flags.tui, json: flags.json, isTTY: Boolean(process.stdout.isTTY), ci: config.terminal.ci });
@@ -66,6 +69,7 @@ export default class WorkerCommand extends TqCommand {
     });
     try {
       output = await startWorkerOutput({ prepared, config, log, lines, version: this.config.version, tui, json: flags.json, beat: flags.beat, color: this.color() });
+      metrics?.attach(worker, prepared.stores);
       worker.start();
       await agent.start();
     } catch (err) {
@@ -81,6 +85,7 @@ export default class WorkerCommand extends TqCommand {
     await beatDone;
     await output.stop();
     await agent.stop();
+    await metrics?.close();
     await prepared.close();
     log.info('worker stopped');
     // After a cold stop, tasks in the event loop (solo/async) may still hold timers; their messages are already back in the queue.

@@ -21,6 +21,9 @@ export async function* followEvents(backend: Backend, options: FollowOptions): A
     for (const event of batch) yield event;
     if (batch.length > 0) after = batch.at(-1)!.eventId;
     else if (!options.follow) return;
+    // A store that answers at once (SQLite) would otherwise keep a reader that is behind in
+    // microtasks only, starving timers and sockets (a monitor's redraws, tq web's streams).
+    if (batch.length > 0) await new Promise((resolve) => setImmediate(resolve));
   }
 }
 

@@ -42,7 +42,7 @@ describe.each([sqliteSetup(), redisSetup()])('tq control on $name', (setup) => {
     const client = await d.client();
     // A worker whose heartbeat says online but that never answers (hung, or partitioned from the control stream).
     const ghost = { hostname: 'ghost@e2e', pid: 1, pool: 'async', concurrency: 1, queues: ['default'], active: 0, processed: 0, failed: 0, retried: 0, load: 0, rssBytes: 0, startedAt: new Date().toISOString(), version: '0', state: 'online' as const };
-    const beat = () => client.broker.recordHeartbeat({ ...ghost, sentAt: new Date().toISOString() });
+    const beat = () => client.backend.recordHeartbeat({ ...ghost, sentAt: new Date().toISOString() });
     await beat();
     const beating = setInterval(() => void beat(), 1000);
     try {

@@ -64,11 +64,11 @@ describe.each([sqliteSetup(), redisSetup()])('what reaches the terminal, on $nam
     expect(json.find((e) => e.type === 'task-received' && e.taskId === okId)?.data.args).toEqual([HOSTILE]);
 
     // A worker and a task with hostile names (another producer, a foreign worker): tq top, tq status.
-    await client.broker.recordHeartbeat({
+    await client.backend.recordHeartbeat({
       hostname: `evil${HOSTILE}`, pid: 1, pool: 'solo', concurrency: 1, queues: ['default'], active: 0, processed: 0, failed: 0, retried: 0,
       load: 0, rssBytes: 0, startedAt: new Date().toISOString(), sentAt: new Date().toISOString(), version: '0', state: 'online',
     });
-    await client.broker.appendEvents([{ type: 'task-sent', at: new Date().toISOString(), taskId: `id${HOSTILE}`, task: `t${HOSTILE}`, queue: 'default' }]);
+    await client.backend.appendEvents([{ type: 'task-sent', at: new Date().toISOString(), taskId: `id${HOSTILE}`, task: `t${HOSTILE}`, queue: 'default' }]);
     expect((await safeCli(d, ['top', '--once'])).stdout).toContain(`evil${HOSTILE_SHOWN.slice(0, 20)}`);
     expect((await safeCli(d, ['status'])).stdout).toContain(`evil${HOSTILE_SHOWN}: `); // online or, on a slow machine, already offline
     const heartbeats = JSON.parse((await safeCli(d, ['status', '--json'])).stdout) as { hostname: string }[];

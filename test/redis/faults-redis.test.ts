@@ -24,7 +24,7 @@ describe('redis faults: the server', () => {
     await waitFor(() => rig.runs().some((r) => r.startedAt > backAt), 'the worker to run a task after the restart', 10_000, 10);
     const resumedAfter = rig.runs().find((r) => r.startedAt > backAt)!.startedAt - backAt;
     await waitFor(async () => {
-      const records = await Promise.all(ids.map((id) => rigs.current.client.broker.getResult(id)));
+      const records = await Promise.all(ids.map((id) => rigs.current.client.backend.getResult(id)));
       return records.every((r) => r?.state === 'SUCCESS');
     }, 'every task to succeed', 60_000, 250);
     const { lost, duplicates } = tally(rig.runCounts(), total);
@@ -55,7 +55,7 @@ describe('redis faults: the server', () => {
     await rig.server.restart();
     await rig.startWorker('w2', { leaseMs: 2_000, concurrency: 4 });
     await waitFor(async () => {
-      const records = await Promise.all(ids.map((id) => rig.client.broker.getResult(id)));
+      const records = await Promise.all(ids.map((id) => rig.client.backend.getResult(id)));
       return records.every((r) => r?.state === 'STARTED' && r.worker === 'w2');
     }, 'w2 to take over every task w1 held', 30_000);
   }, 90_000);

@@ -11,7 +11,7 @@ import { tally, useFaultRig, type FaultRig } from './fault-kit.js';
 describe('redis faults: workers', () => {
   const rigs = useFaultRig();
 
-  const stateOf = async (id: string) => rigs.current.client.broker.getResult(id);
+  const stateOf = async (id: string) => rigs.current.client.backend.getResult(id);
 
   it('completes a task on another worker when its worker is SIGKILLed mid-task', async () => {
     const rig = await rigs.start();
@@ -78,7 +78,7 @@ describe('redis faults: workers', () => {
 });
 
 async function doneCount(rig: FaultRig, ids: string[]): Promise<number> {
-  const records = await Promise.all(ids.map((id) => rig.client.broker.getResult(id)));
+  const records = await Promise.all(ids.map((id) => rig.client.backend.getResult(id)));
   return records.filter((r) => r?.state === 'SUCCESS').length;
 }
 

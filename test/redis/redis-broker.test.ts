@@ -39,6 +39,22 @@ describe('redis broker', () => {
     return count('evalsha') + count('eval');
   };
 
+  it('reads no more of the event stream than it returns when batches are large', async () => {
+    const { broker } = await open();
+    const batch = (n: number) => Array.from({ length: 500 }, (_, i) => ({ type: 'task-sent' as const, at: new Date().toISOString(), taskId: `b${n}-${i}`, task: 'noop', queue: 'default' }));
+    for (let n = 0; n < 30; n++) await broker.appendEvents(batch(n));
+    const [first] = await broker.readEvents(null, 1, 0);
+    const sent = async () => Number(/total_net_output_bytes:(\d+)/.exec(await admin.info('stats'))?.[1]);
+    const before = await sent();
+    const events = await broker.readEvents(first!.eventId.replace(/:\d+$/, ':499'), 500, 0);
+    const bytes = (await sent()) - before;
+    expect(events.map((e) => e.taskId)).toEqual(batch(1).map((e) => e.taskId));
+    const beforeAll = await sent();
+    expect(await broker.readEvents(null, 20_000, 0)).toHaveLength(15_000);
+    const perEntry = ((await sent()) - beforeAll) / 30;
+    expect(bytes).toBeLessThan(3 * perEntry); // the entry resumed in and the next one, not 20 entries
+  });
+
   it('blocks an idle reserve on Redis instead of polling it', async () => {
     const { broker } = await open();
     const before = await scriptCalls();

@@ -89,5 +89,19 @@ describe('cluster state reducers', () => {
     // Once listed, a queue stays while top runs, at 0 when it empties.
     const drained = applyStats(redis, [empty('default'), empty('mail')], T0);
     expect(drained.queues.map((q) => [q.queue, q.dead])).toEqual([['default', 0], ['mail', 0]]);
+  it('leaves the previous state as it was: a batch copies a task before it changes it', () => {
+    const [sent, received, started, succeeded] = lifecycle('t1', T0, 'task-succeeded');
+    const before = applyEvents(emptyCluster(T0), [sent!], T0);
+    const after = applyEvents(before, [received!, started!, succeeded!], T0);
+    expect(before.tasks.get('t1')).toMatchObject({ state: 'PENDING', timeline: [{ state: 'PENDING' }] });
+    expect(after.tasks.get('t1')!.timeline.map((s) => s.state)).toEqual(['PENDING', 'RECEIVED', 'STARTED', 'SUCCESS']);
+  });
+
+  it(`keeps at most ${MAX_TASKS} tasks even when none of them finish (a backlog with no worker)`, () => {
+    const sent = Array.from({ length: MAX_TASKS * 3 }, (_, i) => event('task-sent', `p${i}`, T0 + i));
+    const s = applyEvents(emptyCluster(T0), sent, T0);
+    expect(s.tasks.size).toBe(MAX_TASKS);
+    expect(s.tasks.has('p0')).toBe(false);
+    expect(s.tasks.has(`p${MAX_TASKS * 3 - 1}`)).toBe(true);
   });
 });

@@ -43,6 +43,6 @@ describe('sending from code', async () => {
     const { ids, sent } = bulk as DuplicateTaskIdError;
     expect(ids).toEqual([first.id, 'fresh-1']);
     expect(sent.map((r) => r.id)).toEqual(['fresh-1']);
-    expect((await client.broker.getResult('fresh-1'))?.state).toBe('PENDING');
+    expect((await client.backend.getResult('fresh-1'))?.state).toBe('PENDING');
   });
 });

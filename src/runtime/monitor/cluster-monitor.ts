@@ -12,6 +12,8 @@ export interface ClusterMonitorOptions {
   flushMs?: number;
   /** Replay the events still kept in the stream first ('0'), or start with new ones (null). */
   after?: string | null;
+  /** Hears each batch of raw events just before it is folded in (tq web's charts and metrics). */
+  onEvents?: (batch: readonly StoredEvent[]) => void;
 }
 
 /**
@@ -53,6 +55,7 @@ export class ClusterMonitor {
     await this.poll();
     const batch: StoredEvent[] = [];
     for await (const event of followEvents(this.options.stores.backend, { after: '0', follow: false })) batch.push(event);
+    this.options.onEvents?.(batch);
     this.update(applyEvents(this.current, batch));
     return this.current;
   }
@@ -106,6 +109,7 @@ export class ClusterMonitor {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.options.onEvents?.(batch);
     this.update(applyEvents(this.current, batch));
   }
 

@@ -82,27 +82,57 @@ export function emptyCluster(now = Date.now()): ClusterState {
 export function applyEvents(state: ClusterState, events: readonly TqEvent[], now = Date.now()): ClusterState {
   if (events.length === 0) return state;
   const tasks = new Map(state.tasks);
-  const flow: Record<string, { in: RateWindow; out: RateWindow }> = { ...state.flow };
+  // Messages in and out per queue and second, counted first and added to the rate windows once per second
+  // (the same result as adding each event, without copying a window per event under a firehose).
+  const counts = new Map<string, { queue: string; dir: 'in' | 'out'; perSecond: Map<number, number> }>();
+  const owned = new Set<TaskView>();
+  let lastIso = '';
+  let lastMs = now;
   for (const event of events) {
-    const at = Date.parse(event.at) || now;
+    // A batch's events mostly share a few timestamps: parse each distinct one once.
+    if (event.at !== lastIso) {
+      lastIso = event.at;
+      lastMs = Date.parse(event.at) || now;
+    }
+    const at = lastMs;
     if (event.queue && (event.type === 'task-sent' || event.type === 'task-received')) {
-      const f = flow[event.queue] ?? { in: emptyWindow(now, FLOW_SECONDS), out: emptyWindow(now, FLOW_SECONDS) };
-      flow[event.queue] = event.type === 'task-sent' ? { ...f, in: addAt(f.in, at) } : { ...f, out: addAt(f.out, at) };
+      const dir = event.type === 'task-sent' ? 'in' : 'out';
+      const key = `${dir}\u0000${event.queue}`;
+      let c = counts.get(key);
+      if (!c) counts.set(key, (c = { queue: event.queue, dir, perSecond: new Map() }));
+      const second = Math.floor(at / 1000) * 1000;
+      c.perSecond.set(second, (c.perSecond.get(second) ?? 0) + 1);
     }
     if (!event.taskId) continue;
-    const next = reduceTask(tasks.get(event.taskId), event, at);
+    const next = reduceTask(tasks.get(event.taskId), event, at, owned);
     if (next) tasks.set(event.taskId, next);
+  }
+  const flow: Record<string, { in: RateWindow; out: RateWindow }> = { ...state.flow };
+  for (const { queue, dir, perSecond } of counts.values()) {
+    const f = flow[queue] ?? { in: emptyWindow(now, FLOW_SECONDS), out: emptyWindow(now, FLOW_SECONDS) };
+    let w = f[dir];
+    for (const second of [...perSecond.keys()].sort((x, y) => x - y)) w = addAt(w, second, perSecond.get(second));
+    flow[queue] = { ...f, [dir]: w };
   }
   return { ...state, tasks: capTasks(tasks), flow, queues: withRates(state.queues, flow, now), updatedAt: now };
 }
 
-function reduceTask(current: TaskView | undefined, e: TqEvent, at: number): TaskView | undefined {
+/**
+ * One event applied to one task. A task is copied the first time a batch
+ * touches it (the previous state stays as it was) and changed in place by the
+ * batch's later events (`owned`), so a task's four events cost one copy.
+ */
+function reduceTask(current: TaskView | undefined, e: TqEvent, at: number, owned: Set<TaskView>): TaskView | undefined {
   const state = stateOf(e);
   if (!state) return current;
   const d = e.data ?? {};
-  const task: TaskView = current
-    ? { ...current, timeline: current.timeline }
-    : { id: e.taskId!, name: e.task ?? '?', state, firstSeen: at, timeline: [] };
+  const task: TaskView =
+    current && owned.has(current)
+      ? current
+      : current
+        ? { ...current, timeline: [...current.timeline] }
+        : { id: e.taskId!, name: e.task ?? '?', state, firstSeen: at, timeline: [] };
+  owned.add(task);
   if (e.task) task.name = e.task;
   if (e.queue) task.queue = e.queue;
   if (e.hostname) task.worker = e.hostname;
@@ -110,7 +140,7 @@ function reduceTask(current: TaskView | undefined, e: TqEvent, at: number): Task
     task.progress = { fraction: Number(d.fraction) || 0, note: typeof d.note === 'string' ? d.note : undefined };
     return task;
   }
-  task.timeline = [...task.timeline, { state, at, worker: e.hostname }];
+  task.timeline.push({ state, at, worker: e.hostname });
   // Events from different processes may arrive out of order: a final state is kept unless a later final one comes.
   const keep = current && isFinalState(current.state) && (!isFinalState(state) || at < (current.finishedAt ?? 0));
   if (!keep) task.state = state;
@@ -223,10 +253,15 @@ function withRates(queues: readonly QueueView[], flow: ClusterState['flow'], now
   });
 }
 
+/**
+ * Drops the oldest finished tasks first; when that is not enough (a backlog of
+ * tasks that never finish, e.g. sent with no worker running), the oldest
+ * unfinished ones go too, so the map never outgrows MAX_TASKS.
+ */
 function capTasks(tasks: Map<string, TaskView>): Map<string, TaskView> {
   if (tasks.size <= MAX_TASKS) return tasks;
-  const finished = [...tasks.values()].filter((t) => isFinalState(t.state)).sort((a, b) => a.firstSeen - b.firstSeen);
-  for (const t of finished) {
+  const oldestFirst = [...tasks.values()].sort((a, b) => a.firstSeen - b.firstSeen);
+  for (const t of [...oldestFirst.filter((t) => isFinalState(t.state)), ...oldestFirst.filter((t) => !isFinalState(t.state))]) {
     if (tasks.size <= MAX_TASKS) break;
     tasks.delete(t.id);
   }

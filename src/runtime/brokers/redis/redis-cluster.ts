@@ -108,18 +108,22 @@ export class RedisCluster implements ClusterVerbs {
     const [entry, index] = after === null ? ['-', -1] : [after.slice(0, after.lastIndexOf(':')), Number(after.slice(after.lastIndexOf(':') + 1))];
     const read = async () => {
       const events: StoredEvent[] = [];
-      // A few entries per call until `max` are read: an entry is a whole batch, up to 500 events.
+      // An entry is a whole batch (one event from a client, up to 500 from a busy worker), so
+      // entries are fetched two at first (the one resumed in and the next), then more per call
+      // while they turn out small: a reader of full batches never fetches or decodes 20 of them for one.
       let from = entry;
+      let count = 2;
       for (;;) {
-        const count = Math.min(EVENT_ENTRIES_PER_READ, max + 1);
         const entries = await this.redis.xrange(key, from, '+', 'COUNT', count);
         for (const [streamId, fields] of entries) {
           decodeEvents(fields[1]!).forEach((event, i) => {
             if (streamId !== entry || i > index) events.push({ ...event, eventId: `${streamId}:${i}` });
           });
+          if (events.length >= max) return events.slice(0, max);
         }
-        if (events.length >= max || entries.length < count) return events.slice(0, max);
+        if (entries.length < count) return events;
         from = `(${entries.at(-1)![0]}`; // exclusive: after the last entry read
+        count = Math.min(EVENT_ENTRIES_PER_READ, count * 4, max + 1);
       }
     };
     return readOrWait(this.channels, key, waitMs, read, (e) => e.length > 0, signal);
