@@ -14,11 +14,12 @@ export function success(id: string, result: unknown = 'ok'): ResultRecord {
   return { id, task: 'noop', state: 'SUCCESS', result, retries: 0, worker: 'test' };
 }
 
-export const request = (holder: string, max = 1, extra: { queues?: string[]; leaseMs?: number; waitMs?: number; signal?: AbortSignal } = {}) => ({
+export const request = (holder: string, max = 1, extra: { queues?: string[]; leaseMs?: number; waitMs?: number; signal?: AbortSignal; window?: number } = {}) => ({
   queues: extra.queues ?? ['default'],
   holder,
   max,
   leaseMs: extra.leaseMs ?? 30_000,
   waitMs: extra.waitMs ?? 0,
   signal: extra.signal,
+  window: extra.window,
 });

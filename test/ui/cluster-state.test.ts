@@ -89,6 +89,8 @@ describe('cluster state reducers', () => {
     // Once listed, a queue stays while top runs, at 0 when it empties.
     const drained = applyStats(redis, [empty('default'), empty('mail')], T0);
     expect(drained.queues.map((q) => [q.queue, q.dead])).toEqual([['default', 0], ['mail', 0]]);
+  });
+
   it('leaves the previous state as it was: a batch copies a task before it changes it', () => {
     const [sent, received, started, succeeded] = lifecycle('t1', T0, 'task-succeeded');
     const before = applyEvents(emptyCluster(T0), [sent!], T0);
