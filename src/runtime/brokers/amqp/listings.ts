@@ -5,7 +5,10 @@ import { peekMessage } from '../../message.js';
 import type { Declarations } from './declarations.js';
 import type { Outgoing, Publisher } from './publisher.js';
 import type { AmqpSession } from './session.js';
-import { DELIVERY_LIMIT, LADDER_TOP, PRIORITY_BANDS, type Names } from './topology.js';
+import { bandOfLadderKey, DELIVERY_LIMIT, LADDER_TOP, PRIORITY_BANDS, type Names } from './topology.js';
+
+/** Delayed messages a listing reads at most (the ladder holds every prefix's). */
+const LADDER_SCAN = 10_000;
 
 /**
  * The broker's reads and bulk moves: stats, listings of delayed messages and
@@ -52,14 +55,20 @@ export class Listings {
     return removed;
   }
 
+  /**
+   * Delayed messages of this prefix, soonest first. The ladder is shared by
+   * every tq on the virtual host, so it is read whole (up to LADDER_SCAN
+   * messages) and filtered by the band each message is bound for.
+   */
   async scheduled(max: number): Promise<ScheduledMessage[]> {
     await this.declarations.ladder();
     const found = await this.session.withPeekChannel(async (channel) => {
       const all: GetMessage[] = [];
-      for (let level = 0; level <= LADDER_TOP; level++) all.push(...(await drain(channel, this.names.ladder(level), max)));
+      for (let level = 0; level <= LADDER_TOP && all.length < LADDER_SCAN; level++) all.push(...(await drain(channel, this.names.ladder(level), LADDER_SCAN - all.length)));
       return all;
     });
     return found
+      .filter((m) => bandOfLadderKey(m.fields.routingKey).startsWith(this.names.prefix))
       .map((m) => ({
         id: String(m.properties.messageId ?? ''),
         queue: String(m.properties.headers?.['x-tq-queue'] ?? ''),

@@ -39,6 +39,8 @@ export const MAX_LADDER_DELAY_MS = 2 ** (LADDER_TOP + 1) - 1;
 export const DELIVERY_LIMIT = 20;
 
 export interface Names {
+  /** What every queue name of this prefix starts with. */
+  prefix: string;
   band(queue: string, priority: number): string;
   dead(queue: string): string;
   ladder(level: number): string;
@@ -48,6 +50,7 @@ export interface Names {
 export function namesFor(keyPrefix: string): Names {
   const p = keyPrefix.replace(/:+$/, '') + '.';
   return {
+    prefix: p,
     band: (queue, priority) => `${p}${queue}.p${priority}`,
     dead: (queue) => `${p}${queue}.dead`,
     // The ladder routes by the band name that ends each routing key, so one serves every prefix.
@@ -97,6 +100,11 @@ export function ladderPatterns(level: number): { toQueue: string; onward: string
 /** How {p}delay.deliver routes to a band: past every bit word, the band's name. */
 export function deliverPattern(band: string): string {
   return `${'*.'.repeat(LADDER_TOP + 1)}${band}`;
+}
+
+/** The band a ladder routing key leads to (what follows the bit words). */
+export function bandOfLadderKey(routingKey: string): string {
+  return routingKey.split('.').slice(LADDER_TOP + 1).join('.');
 }
 
 /** The routing key that holds `delayMs` (capped at MAX_LADDER_DELAY_MS) in the ladder, then reaches `band`. */

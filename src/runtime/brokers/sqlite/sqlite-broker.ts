@@ -4,7 +4,7 @@ import { TqError } from '../../errors.js';
 import { newLeaseToken } from '../../ids.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
 import { deadLetterBody, truncate, type Envelope } from '../../message.js';
-import type { ResultRecord } from '../../states.js';
+import { isFinal, type ResultRecord } from '../../states.js';
 import { DEAD_LETTER_CAP, type BrokerOptions, type FinishOutcome, type Lease, type PurgedTask, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
 import type { FusedStore } from '../fused.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
@@ -65,7 +65,7 @@ export class SqliteBroker implements FusedStore {
     this.db = db;
     this.standIn = standIn;
     this.statements = prepareStatements(db);
-    this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.waiter, this.options.resultExpiresMs);
+    this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.options.resultExpiresMs);
     this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
   }
 
@@ -186,6 +186,17 @@ export class SqliteBroker implements FusedStore {
     return this.tx(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
   }
 
+  /** Reads again on every change of the database directory; on the file once it exists (a wait may begin before it does). */
+  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const record = await this.results(false).getResult(id);
+      const left = deadline - Date.now();
+      if ((record && isFinal(record.state)) || left <= 0 || signal?.aborted) return record;
+      await this.waiter.wait(left, signal);
+    }
+  }
+
   async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
     const now = Date.now();
     return this.tx(() => {
@@ -228,7 +239,6 @@ export class SqliteBroker implements FusedStore {
 
   // Backend verbs: results, meta and rate slots live in SqliteResults…
   getResult = (id: string) => this.results(false).getResult(id);
-  waitForResult = (id: string, timeoutMs: number, signal?: AbortSignal) => this.results(false).waitForResult(id, timeoutMs, signal);
   storeResult = (record: ResultRecord) => this.results(true).storeResult(record);
   markPending = (records: readonly ResultRecord[]) => this.results(true).markPending(records);
   forgetResults = (ids: readonly string[]) => this.results(true).forgetResults(ids);

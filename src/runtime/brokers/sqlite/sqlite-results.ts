@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
-import { isFinal, type ResultRecord } from '../../states.js';
-import type { ChangeWaiter } from './change-waiter.js';
+import type { ResultRecord } from '../../states.js';
 import { pendingRecord, type MessageRow } from './pending-record.js';
 
 type Tx = <T>(fn: () => T) => T;
@@ -12,7 +11,7 @@ const FINAL_SQL = `('SUCCESS', 'FAILURE', 'REVOKED')`;
  * The SQLite store's results, meta values and rate-limit slots (Backend
  * verbs). A final record is first-wins: the upsert's WHERE refuses to replace
  * one (an expired row counts as gone), so a late copy of a task never
- * overwrites its outcome. Readers that wait sleep on the shared ChangeWaiter.
+ * overwrites its outcome.
  */
 export class SqliteResults {
   private readonly q;
@@ -20,7 +19,6 @@ export class SqliteResults {
   constructor(
     db: Database.Database,
     private readonly tx: Tx,
-    private readonly waiter: ChangeWaiter,
     private readonly expiresMs: number,
   ) {
     const p = (sql: string): Database.Statement => db.prepare(sql);
@@ -76,16 +74,6 @@ export class SqliteResults {
     if (stored) return JSON.parse(stored.record) as ResultRecord;
     const msg = this.q.messageState.get(id) as MessageRow | undefined;
     return msg ? pendingRecord(msg, now) : null;
-  }
-
-  async waitForResult(id: string, timeoutMs: number, signal?: AbortSignal): Promise<ResultRecord | null> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const record = await this.getResult(id);
-      const left = deadline - Date.now();
-      if ((record && isFinal(record.state)) || left <= 0 || signal?.aborted) return record;
-      await this.waiter.wait(left, signal);
-    }
   }
 
   async acquireRateSlot(key: string, intervalMs: number, maxWaitMs: number): Promise<{ granted: boolean; waitMs: number }> {

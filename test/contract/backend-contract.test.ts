@@ -5,15 +5,71 @@ import type { WorkerHeartbeat } from '../../src/runtime/cluster.js';
 import { harnesses } from './brokers.js';
 import { useHarness } from './harness.js';
 import { envelope, request, success } from './fixtures.js';
+import { waitFor } from '../support/wait.js';
 
-/** The contract's cluster and worker-support verbs, on every broker. */
-describe.each(harnesses)('broker contract (cluster verbs): $name', (harness) => {
+/** The backend contract (brokers/backend.ts): results, meta, rate slots and the cluster verbs, on every store that can be a backend. */
+describe.each(harnesses)('backend contract: $name', (harness) => {
   const open = useHarness(harness);
 
   it('stores a result without a lease (acksLate: false)', async () => {
     const broker = await open();
     await broker.storeResult(success('free-standing', 7));
     expect((await broker.getResult('free-standing'))?.result).toBe(7);
+  });
+
+  it('keeps the first final record of an id: a later one, final or not, is refused', async () => {
+    const backend = await open();
+    const id = randomUUID();
+    expect(await backend.storeResult({ id, task: 'noop', state: 'STARTED', retries: 0, worker: 'w1' })).toBe(true);
+    expect(await backend.storeResult({ id, task: 'noop', state: 'STARTED', retries: 0, worker: 'w1', progress: { fraction: 0.5 } })).toBe(true);
+    expect(await backend.storeResult(success(id, 'first'))).toBe(true);
+    expect(await backend.storeResult(success(id, 'second'))).toBe(false);
+    expect(await backend.storeResult({ id, task: 'noop', state: 'STARTED', retries: 0, worker: 'late' })).toBe(false);
+    expect(await backend.storeResult({ id, task: 'noop', state: 'FAILURE', retries: 0, error: { name: 'Error', message: 'late' } })).toBe(false);
+    expect(await backend.getResult(id)).toMatchObject({ state: 'SUCCESS', result: 'first' });
+  });
+
+  it('wakes a waiter when a final record is stored, not for a STARTED one', async () => {
+    const backend = await open();
+    const id = randomUUID();
+    const waiting = backend.waitForResult(id, 20_000);
+    await backend.storeResult({ id, task: 'noop', state: 'STARTED', retries: 0 });
+    await backend.storeResult(success(id, 9));
+    expect(await waiting).toMatchObject({ state: 'SUCCESS', result: 9 });
+  });
+
+  it('marks PENDING only ids it does not know, and says which it knew; forgets records on request', async () => {
+    const backend = await open();
+    const [a, b] = [randomUUID(), randomUUID()];
+    await backend.storeResult(success(a, 'done'));
+    const pending = (id: string) => ({ id, task: 'noop', state: 'PENDING' as const, retries: 0, queue: 'default' });
+    expect(await backend.markPending([pending(a), pending(b)])).toEqual([a]);
+    expect(await backend.getResult(a)).toMatchObject({ state: 'SUCCESS', result: 'done' });
+    expect(await backend.getResult(b)).toMatchObject({ state: 'PENDING', queue: 'default' });
+    expect(await backend.markPending([pending(b)])).toEqual([b]);
+    await backend.forgetResults([b]);
+    expect(await backend.getResult(b)).toBeNull();
+  });
+
+  it('claims a meta key once until it expires, and gives it up on delete', async () => {
+    const backend = await open();
+    expect(await backend.claimMeta('tick:a', 'me', 60_000)).toBe(true);
+    expect(await backend.claimMeta('tick:a', 'you', 60_000)).toBe(false);
+    expect(await backend.getMeta('tick:a')).toBe('me');
+    await backend.deleteMeta('tick:a');
+    expect(await backend.claimMeta('tick:a', 'you', 60_000)).toBe(true);
+    expect(await backend.claimMeta('tick:short', 'me', 50)).toBe(true);
+    await waitFor(() => backend.claimMeta('tick:short', 'again', 50), 'the short claim to expire');
+  });
+
+  it('remembers revoked ids for their time, without a message to remove', async () => {
+    const backend = await open();
+    const [a, b] = [randomUUID(), randomUUID()];
+    await backend.rememberRevoked([a], 60_000);
+    await backend.rememberRevoked([b], 50);
+    expect(await backend.listRevoked()).toContain(a);
+    await waitFor(async () => !(await backend.listRevoked()).includes(b), 'the short revocation to be forgotten');
+    expect(await backend.listRevoked()).toContain(a);
   });
 
   it('retries with no record, leaving the state as it was', async () => {

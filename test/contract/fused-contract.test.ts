@@ -5,10 +5,13 @@ import { useHarness } from './harness.js';
 import { envelope, request, success } from './fixtures.js';
 
 /**
- * The broker contract: every implementation must pass every test here. Each
- * test opens its own isolated broker, so tests can run concurrently.
+ * The fused store contract (brokers/fused.ts): a store that is broker and
+ * backend at once (SQLite, Redis) moves a message and writes its state in one
+ * atomic step. Each test opens its own isolated store, so tests can run
+ * concurrently. The message flow alone is message-flow-contract.test.ts (every
+ * broker); the state alone, backend-contract.test.ts.
  */
-describe.each(harnesses)('broker contract: $name', (harness) => {
+describe.each(harnesses)('fused store contract (broker and backend in one): $name', (harness) => {
   const open = useHarness(harness);
 
   it('reports an id it never saw as unknown, and a queued one as PENDING', async () => {
