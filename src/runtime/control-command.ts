@@ -1,6 +1,7 @@
 import type { Stores } from './brokers/index.js';
 import { broadcast } from './broadcast.js';
 import { revokeTasks } from './revoke.js';
+import { brokerQueues } from './queue-stats.js';
 import type { ControlCommand } from './cluster.js';
 import { TqError } from './errors.js';
 import type { InspectAnswer } from './inspect.js';
@@ -56,7 +57,7 @@ export function parseControl(verb: ControlVerb, args: string[]): ControlRequestP
 export async function runControl(stores: Stores, plan: ControlRequestPlan, options: { terminate?: boolean; destination?: string[]; timeoutMs?: number }): Promise<InspectAnswer> {
   const timeoutMs = options.timeoutMs ?? controlTimeoutMs(plan.verb);
   if (plan.verb === 'requeue-dead') {
-    const n = await stores.broker.requeueDead(plan.ids.length > 0 ? plan.ids : undefined);
+    const n = await stores.broker.requeueDead(plan.ids.length > 0 ? plan.ids : undefined, await brokerQueues(stores));
     return [{ source: stores.broker.displayUrl, ok: true, data: `re-queued ${n} dead letter(s)` }];
   }
   if (plan.verb === 'revoke') {

@@ -3,6 +3,7 @@ import type { TqEvent } from './cluster.js';
 import { isoAt, isoNow } from './iso-time.js';
 import type { Envelope } from './message.js';
 import type { ResultRecord } from './states.js';
+import { registerQueues } from './queue-stats.js';
 
 /** What a send needs to know of each message beside its envelope. */
 export interface Outgoing {
@@ -25,6 +26,7 @@ export interface Outgoing {
 export async function dispatch(stores: Stores, outgoing: readonly Outgoing[], events: boolean): Promise<string[]> {
   const sent = events ? sentEvents(outgoing) : undefined;
   if (stores.fused) return stores.fused.enqueue(outgoing.map((o) => o.envelope), sent);
+  await registerQueues(stores, outgoing.map((o) => o.envelope.queue));
   const { first, copies } = firstCopies(outgoing);
   const inUse = new Set(await stores.backend.markPending(first.map(pendingRecord)));
   const fresh = first.filter((o) => !inUse.has(o.envelope.id));

@@ -1,6 +1,6 @@
 import type { QueueStats } from './brokers/broker.js';
 import type { Stores } from './brokers/index.js';
-import { depthOf, queueStats } from './queue-stats.js';
+import { brokerQueues, depthOf, queueStats } from './queue-stats.js';
 import { broadcast } from './broadcast.js';
 import { isOnline, type ControlCommand, type WorkerHeartbeat } from './cluster.js';
 import { TqError } from './errors.js';
@@ -34,7 +34,7 @@ export async function inspect(stores: Stores, verb: InspectVerb, options: Inspec
       return [{ source: broker.displayUrl, ok: true, data: queuesInUse(await queueStats(stores, heartbeats), heartbeats) }];
     }
     case 'dead':
-      return [{ source: broker.displayUrl, ok: true, data: (await broker.listDead(100)).map(named) }];
+      return [{ source: broker.displayUrl, ok: true, data: (await broker.listDead(100, await brokerQueues(stores))).map(named) }];
     case 'scheduled':
       // Delayed messages live in the broker, not in workers, so the broker answers.
       return [{ source: broker.displayUrl, ok: true, data: (await broker.listScheduled(100)).map(named) }];
@@ -50,11 +50,13 @@ export async function inspect(stores: Stores, verb: InspectVerb, options: Inspec
 /**
  * The queues worth showing, the same on every broker: each one that holds a
  * message (ready, scheduled, leased or dead) or that an online worker
- * consumes. Brokers differ in what else they remember (Redis keeps the name of
+ * consumes. On a broker that cannot count a queue's delayed messages
+ * (RabbitMQ: they wait in the shared delay ladder), every queue in use is
+ * shown, since it may hold some. Brokers differ in what else they remember (Redis keeps the name of
  * every queue ever used, SQLite none that are empty), so that is left out.
  */
 export function queuesInUse(stats: readonly QueueStats[], heartbeats: readonly WorkerHeartbeat[], now = Date.now()): QueueStats[] {
-  const byName = new Map(stats.filter((s) => depthOf(s) > 0).map((s) => [s.queue, s]));
+  const byName = new Map(stats.filter((s) => depthOf(s) > 0 || s.scheduled === null).map((s) => [s.queue, s]));
   for (const hb of heartbeats) {
     if (!isOnline(hb, now)) continue;
     for (const queue of hb.queues) if (!byName.has(queue)) byName.set(queue, { queue, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });

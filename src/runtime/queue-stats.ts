@@ -11,13 +11,33 @@ import { isOnline, type WorkerHeartbeat } from './cluster.js';
  */
 export async function queueStats(stores: Stores, heartbeats: readonly WorkerHeartbeat[], now = Date.now()): Promise<QueueStats[]> {
   const online = heartbeats.filter((hb) => isOnline(hb, now));
-  let stats = await stores.broker.stats();
-  if (!stores.broker.keepsState) {
-    const listed = new Set(stats.map((s) => s.queue));
-    const missing = [...new Set(online.flatMap((hb) => hb.queues))].filter((q) => !listed.has(q));
-    if (missing.length > 0) stats = [...stats, ...(await stores.broker.stats(missing))].sort((a, b) => a.queue.localeCompare(b.queue));
-  }
+  const queues = await brokerQueues(stores, online);
+  const stats = await stores.broker.stats(queues);
   return stats.map((s) => (s.leased === null ? { ...s, leased: heldIn(online, s.queue) } : s));
+}
+
+/**
+ * The queues to ask a broker about: undefined (every one it knows) for a
+ * broker that lists its queues; else those registered in the backend and
+ * those online workers consume.
+ */
+export async function brokerQueues(stores: Stores, heartbeats?: readonly WorkerHeartbeat[]): Promise<string[] | undefined> {
+  if (stores.broker.keepsState) return undefined;
+  const consumed = (heartbeats ?? (await stores.backend.listHeartbeats()).filter((hb) => isOnline(hb))).flatMap((hb) => hb.queues);
+  return [...new Set([...(await stores.backend.knownQueues()), ...consumed])].sort();
+}
+
+const registered = new WeakMap<Stores, Set<string>>();
+
+/** Registers queue names in the backend once per process, for a broker that cannot list its queues. */
+export async function registerQueues(stores: Stores, queues: Iterable<string>): Promise<void> {
+  if (stores.broker.keepsState) return;
+  let known = registered.get(stores);
+  if (!known) registered.set(stores, (known = new Set()));
+  const fresh = [...new Set(queues)].filter((q) => !known.has(q));
+  if (fresh.length === 0) return;
+  await stores.backend.registerQueues(fresh);
+  for (const q of fresh) known.add(q);
 }
 
 function heldIn(heartbeats: readonly WorkerHeartbeat[], queue: string): number | null {

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../src/runtime/message.js';
-import { receivedCount, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { amqpSetup, receivedCount, redisSetup, redisSqliteSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/cluster-tasks';
 
 /** Operating a running cluster through the real CLI, on every broker. */
-describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis'), amqpSetup('sqlite'), redisSqliteSetup()])('operate a cluster on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it('shows who runs what: inspect active, ping, stats, registered, reserved, scheduled, status; -d limits who answers', async () => {
@@ -52,12 +52,13 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
     const doomed = await client.sendMany(Array.from({ length: 100 }, (_, i) => ({ name: 'mark', options: { args: [file, `doomed-${i}`] } })));
     const revoke = await d.cli(['control', 'revoke', ...doomed.map((r) => r.id)]);
     expect(revoke.code).toBe(0);
-    expect(revoke.stdout).toContain('removed 100 waiting message(s)');
+    // RabbitMQ cannot take a message out of a queue by id: the revocations are stored, and the worker skips them.
+    expect(revoke.stdout).toContain(setup.amqp ? 'removed 0 waiting message(s)' : 'removed 100 waiting message(s)');
     const marker = await client.sendTask('mark', { args: [file, 'marker'] });
     await d.worker(TASKS, ['-P', 'async', '-c', '10']);
     await marker.get({ timeout: 30_000 });
+    await waitFor(async () => (await Promise.all(doomed.map((r) => r.state()))).every((st) => st === 'REVOKED'), 'every doomed task REVOKED');
     expect(readFileSync(file, 'utf8').trim().split('\n')).toEqual(['marker']);
-    for (const r of doomed) expect(await r.state()).toBe('REVOKED');
   });
 
   it.each(['threads', 'prefork'])('ends a running task with revoke --terminate (%s) and goes on', async (pool) => {
@@ -82,12 +83,11 @@ describe.each([sqliteSetup(), redisSetup()])('operate a cluster on $name', (setu
     const w = await d.worker(TASKS, ['-P', 'async', '-c', '50']);
     await waitFor(async () => {
       const [s] = await client.broker.stats(['default']);
-      return s && s.ready === 0 && s.leased === 0 && s.dead === 1000;
+      return s && s.ready === 0 && (s.leased ?? 0) === 0 && s.dead === 1000;
     }, 'the queue to drain with 1,000 dead letters', 180_000, 250);
-    const states = await Promise.all(good.map((r) => r.state()));
-    expect(states.filter((st) => st === 'SUCCESS')).toHaveLength(10_000);
+    await waitFor(async () => (await Promise.all(good.map((r) => r.state()))).every((st) => st === 'SUCCESS'), 'every good one SUCCESS', 60_000, 250);
     const [stats] = await client.broker.stats(['default']);
-    expect(stats).toMatchObject({ ready: 0, leased: 0, dead: 1000 });
+    expect(stats).toMatchObject({ ready: 0, dead: 1000 });
     const dead = await client.broker.listDead(1000);
     expect(dead.every((x) => x.reason.length > 0)).toBe(true);
     expect(new Set(dead.map((x) => x.reason.split(':')[0]))).toEqual(new Set(['malformed message', 'unknown task \'no_such_task\'']));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
-import { redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { amqpSetup, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 
 const SLOW = 'test/fixtures/slow-import-tasks';
 const TASKS = 'test/fixtures/cluster-tasks';
@@ -11,7 +11,7 @@ const TASKS = 'test/fixtures/cluster-tasks';
  * should have answered did not (5), and for bad arguments (2, before
  * anything is sent). `tq inspect` counts silence the same way.
  */
-describe.each([sqliteSetup(), redisSetup()])('tq control on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis')])('tq control on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it('waits for a prefork pool to grow even when its children take over a second to start, and reports the new size', async () => {

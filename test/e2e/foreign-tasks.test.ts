@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { receivedCount, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { receivedCount, amqpSetup, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const ALPHA = 'test/fixtures/split-alpha';
@@ -12,7 +12,7 @@ const count = (text: string, pattern: RegExp) => (text.match(new RegExp(pattern,
  * task one worker does not know is left for a worker that does, and only a
  * name no worker registers is dead-lettered.
  */
-describe.each([sqliteSetup(), redisSetup()])('tasks a worker does not register, on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis')])('tasks a worker does not register, on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it('runs every task on a worker that registers it, and dead-letters only a name no worker registers, with a FAILURE record', async () => {
@@ -48,7 +48,8 @@ describe.each([sqliteSetup(), redisSetup()])('tasks a worker does not register, 
     const betas = await client.sendMany([1, 2, 3].map((n) => ({ name: 'beta', options: { args: [n] } })));
     // Only this alpha worker runs now; w-beta went offline a moment ago.
     const c = await d.worker(ALPHA, ['-P', 'async', '-n', 'w-alpha']);
-    expect(c.output()).toMatch(/queue 'default' holds tasks this worker does not register, among its first 100 ready messages: beta ×3 \(left for w-beta\)/);
+    // RabbitMQ cannot read a queue without taking from it, so there the warning comes when the first beta arrives.
+    if (!setup.amqp) expect(c.output()).toMatch(/queue 'default' holds tasks this worker does not register, among its first 100 ready messages: beta ×3 \(left for w-beta\)/);
     await c.waitForOutput(/task 'beta' is not registered on this worker: its messages go back to the queue for a worker that registers it \(registered by w-beta\)/);
     await d.worker(BETA, ['-P', 'async', '-n', 'w-beta']);
     expect(await Promise.all(betas.map((r) => r.get({ timeout: 60_000 })))).toEqual(['beta 1 on w-beta', 'beta 2 on w-beta', 'beta 3 on w-beta']);

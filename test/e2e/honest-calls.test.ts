@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { amqpSetup, redisSetup, redisSqliteSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/e2e-tasks';
@@ -10,7 +10,7 @@ const TASKS = 'test/fixtures/e2e-tasks';
  * REVOKED by the worker or the broker, so a waiter learns it without waiting
  * out its timeout (a timeout would exit 5, a recorded failure exits 6).
  */
-describe.each([sqliteSetup(), redisSetup()])('calls told the truth at once, on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis'), amqpSetup('sqlite'), redisSqliteSetup()])('calls told the truth at once, on $name', (setup) => {
   const deploy = useDeployments(setup);
   const call = (d: ReturnType<typeof deploy>, args: string[]) => d.cli(['call', ...args, '--tasks', TASKS]);
 
@@ -53,7 +53,8 @@ describe.each([sqliteSetup(), redisSetup()])('calls told the truth at once, on $
       expect(r.stderr).toMatch(/^Error: .*(not a valid task name|prototype|could never run)/);
     }
     const client = await d.client();
-    expect(await client.broker.stats(['default'])).toEqual([expect.objectContaining({ ready: 0, scheduled: 0 })]); // nothing was sent
+    // Nothing was sent (RabbitMQ cannot count delayed messages per queue: null there).
+    expect(await client.broker.stats(['default'])).toEqual([expect.objectContaining({ ready: 0, scheduled: setup.amqp ? null : 0 })]);
     await d.worker(TASKS, ['-P', 'async']);
     const late = await call(d, ['add', '1', '2', '--eta', '2020-01-01T00:00:00Z', '--wait', '--timeout', '30']);
     expect(late.stderr).toBe('Warning: eta 2020-01-01T00:00:00.000Z is in the past: the task runs at once\n');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeMessage, type TaskMessage } from '../../src/runtime/message.js';
-import { redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { amqpSetup, redisSetup, redisSqliteSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/cluster-tasks';
@@ -10,13 +10,15 @@ function message(id: string, task: string, args: unknown[], queue: string): Task
 }
 
 /** What the broker answers alone (`tq inspect dead | scheduled | queues`), the same on every broker. */
-describe.each([sqliteSetup(), redisSetup()])('tq inspect of the broker, on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis'), amqpSetup('sqlite'), redisSqliteSetup()])('tq inspect of the broker, on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it('lists dead letters and scheduled messages with id, task name, queue, time, reason and a body preview', async () => {
     const d = deploy();
     const client = await d.client();
     await client.broker.enqueue([encodeMessage(message('dead-0001', 'send_mail', ['a@b.c'], 'mail'), 1 << 20)]);
+    // Straight to the broker, past the client that registers queues for a broker that cannot list them (RabbitMQ).
+    await client.backend.registerQueues(['mail']);
     const [held] = await client.broker.reserve({ queues: ['mail'], holder: 'test', max: 1, leaseMs: 30_000, waitMs: 0 });
     await client.broker.deadLetter(held!.lease, 'SmtpError: mailbox full (failed for good after 3 retries)', null);
     const later = await client.sendTask('nap', { args: [5], countdown: 3600 });
@@ -45,6 +47,17 @@ describe.each([sqliteSetup(), redisSetup()])('tq inspect of the broker, on $name
     };
     expect(await queues()).toEqual({ plain: expect.stringContaining('(no queues: nothing waiting, and no online worker consumes one)'), json: [] });
 
+    if (setup.amqp) {
+      // RabbitMQ counts neither the delayed messages of a queue (they wait in the shared ladder) nor
+      // its leased ones (the workers' heartbeats say those): every queue in use is listed, '-' for what is unknown.
+      await client.sendTask('noop', { queue: 'mail', countdown: 3600 });
+      await d.worker(TASKS, ['-P', 'async', '-Q', 'default']);
+      await waitFor(async () => (await queues()).json.length === 2, 'both queues to be listed');
+      const listed = await queues();
+      expect(listed.json).toEqual([{ queue: 'default', ...empty, scheduled: null }, { queue: 'mail', ...empty, scheduled: null }]);
+      expect(listed.plain).toMatch(/^ {4}mail +0 +- +0 +0 +-$/m);
+      return;
+    }
     // Used and emptied again: Redis still knows the queue's name, SQLite does not; neither lists it.
     await client.sendTask('noop', { queue: 'once' });
     expect((await d.cli(['purge', '-f', '-Q', 'once'])).code).toBe(0);

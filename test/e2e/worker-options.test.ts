@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { amqpSetup, redisSetup, redisSqliteSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/pool-tasks';
 
-describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis'), amqpSetup('sqlite'), redisSqliteSetup()])('task options on a real worker on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it('revokes a message that reaches a worker after it expired, without running it', async () => {
@@ -29,7 +29,8 @@ describe.each([sqliteSetup(), redisSetup()])('task options on a real worker on $
     first.signal('SIGKILL');
     await first.exited;
     const [stats] = await client.broker.stats(['default']);
-    expect(stats).toMatchObject({ ready: 0, leased: 0, scheduled: 0 });
+    // On RabbitMQ the killed worker's connection closed: nothing went back, since it was acked (leased and delayed counts are unknown there).
+    expect(stats).toMatchObject(setup.amqp ? { ready: 0 } : { ready: 0, leased: 0, scheduled: 0 });
     expect(await doomed.state()).toBe('STARTED');
   });
 

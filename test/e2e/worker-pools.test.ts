@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { receivedCount, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
+import { receivedCount, amqpSetup, redisSetup, sqliteSetup, useDeployments } from '../support/project.js';
 import { waitFor } from '../support/wait.js';
 
 const TASKS = 'test/fixtures/pool-tasks';
 
-describe.each([sqliteSetup(), redisSetup()])('worker pools, retries and limits on $name', (setup) => {
+describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis')])('worker pools, retries and limits on $name', (setup) => {
   const deploy = useDeployments(setup);
 
   it.each(['threads', 'prefork'])('never delivers twice a CPU-bound task that runs 3× its lease (%s)', async (pool) => {

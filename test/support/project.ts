@@ -5,9 +5,18 @@ import { join } from 'node:path';
 import { createClient, type Client } from '../../src/runtime/client.js';
 import { runCli, startCli, type RunningCli } from './cli.js';
 
-/** Where a deployment's broker lives: a fresh SQLite file, or a shared test redis-server with its own key prefix. */
+/**
+ * Where a deployment's broker (and backend) live: a fresh SQLite file, a
+ * shared test redis-server with its own key prefix, or a split deployment —
+ * RabbitMQ (a virtual host of the machine's service, per setup) or Redis as the
+ * broker, with a Redis or SQLite backend.
+ */
 export interface BrokerSetup {
   name: string;
+  /** Broker and backend are two stores: the worker records to the backend first, then moves the message. */
+  split?: boolean;
+  /** The broker is RabbitMQ (no lease clock, no counts of leased or delayed messages, no ids known). */
+  amqp?: boolean;
   start(): Promise<void>;
   deployment(): TestDeployment;
   stop(): Promise<void>;
@@ -28,6 +37,60 @@ export function redisSetup(): BrokerSetup {
     },
     deployment: () => new TestDeployment(server!.url, `tqe2e:${process.pid}:${n++}:`),
     stop: async () => server?.stop(),
+  };
+}
+
+/** A private redis-server for a setup, started and stopped with it. */
+function privateRedis() {
+  let server: { url: string; stop(): Promise<void> } | undefined;
+  return {
+    url: () => server!.url,
+    start: async () => {
+      const { startRedisServer } = await import('./redis-server.js');
+      server = await startRedisServer();
+    },
+    stop: async () => server?.stop(),
+  };
+}
+
+/** RabbitMQ as the broker, in a virtual host of the machine's service; results in Redis or in a SQLite file. */
+export function amqpSetup(backend: 'redis' | 'sqlite'): BrokerSetup {
+  const redis = privateRedis();
+  let vhost = '';
+  let n = 0;
+  return {
+    name: `amqp+${backend}`,
+    split: true,
+    amqp: true,
+    start: async () => {
+      const { rabbitmqctl } = await import('./rabbitmq-server.js');
+      vhost = `tqe2e-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      rabbitmqctl(['add_vhost', vhost]);
+      rabbitmqctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+      if (backend === 'redis') await redis.start();
+    },
+    deployment: () => {
+      const prefix = `tqe2e:${n++}:`;
+      const d = new TestDeployment(`amqp://guest:guest@127.0.0.1:5672/${vhost}`, prefix, backend === 'redis' ? redis.url() : 'sqlite');
+      return d;
+    },
+    stop: async () => {
+      await redis.stop();
+      if (vhost) (await import('./rabbitmq-server.js')).rabbitmqctl(['delete_vhost', vhost]);
+    },
+  };
+}
+
+/** Redis as the broker and a SQLite file as the backend: the split path between two stores that could each do both. */
+export function redisSqliteSetup(): BrokerSetup {
+  const redis = privateRedis();
+  let n = 0;
+  return {
+    name: 'redis+sqlite',
+    split: true,
+    start: () => redis.start(),
+    deployment: () => new TestDeployment(redis.url(), `tqsplit:${process.pid}:${n++}:`, 'sqlite'),
+    stop: () => redis.stop(),
   };
 }
 
@@ -59,12 +122,18 @@ export class TestDeployment {
   /** Environment every CLI process of this deployment gets (its key prefix on a shared Redis). */
   readonly env: NodeJS.ProcessEnv;
 
+  /** Where results live when not in the broker ('' : the broker's own store). */
+  readonly backendUrl: string;
+
   constructor(
     readonly brokerUrl = '',
     readonly keyPrefix?: string,
+    /** A backend URL, or 'sqlite' for a SQLite file of this deployment. */
+    backend = '',
   ) {
     if (!brokerUrl) this.brokerUrl = `sqlite://${join(this.dir, 'tq.db')}`;
-    this.env = keyPrefix ? { TQ_KEY_PREFIX: keyPrefix } : {};
+    this.backendUrl = backend === 'sqlite' ? `sqlite://${join(this.dir, 'results.db')}` : backend;
+    this.env = { ...(keyPrefix ? { TQ_KEY_PREFIX: keyPrefix } : {}), ...(this.backendUrl ? { TQ_BACKEND_URL: this.backendUrl } : {}) };
   }
 
   file(name: string): string {
@@ -72,7 +141,7 @@ export class TestDeployment {
   }
 
   async client(): Promise<Client> {
-    const client = await createClient({ brokerUrl: this.brokerUrl, cwd: this.dir, keyPrefix: this.keyPrefix });
+    const client = await createClient({ brokerUrl: this.brokerUrl, backendUrl: this.backendUrl || undefined, cwd: this.dir, keyPrefix: this.keyPrefix });
     this.clients.push(client);
     return client;
   }

@@ -75,6 +75,15 @@ export interface Backend extends ClusterVerbs {
   /** Sets `key` only if it is unset (or expired), atomically; true when this call claimed it. */
   claimMeta(key: string, value: string, ttlMs: number): Promise<boolean>;
   deleteMeta(key: string): Promise<void>;
+
+  /**
+   * Remembers queue names in use, for a broker that cannot list its queues
+   * (RabbitMQ's protocol has no such call): senders register a queue the
+   * first time they use it, so listings, stats and purges can look at it.
+   */
+  registerQueues(names: readonly string[]): Promise<void>;
+  /** Every queue name registered, sorted. */
+  knownQueues(): Promise<string[]>;
 }
 
 /**

@@ -130,10 +130,14 @@ export interface Broker {
   /** Delayed messages waiting in the broker (eta or retry countdown), soonest first, at most `max`. */
   listScheduled(max: number): Promise<ScheduledMessage[]>;
 
-  /** The newest dead letters first, at most `max`. */
-  listDead(max: number): Promise<DeadLetter[]>;
-  /** Puts dead letters (all, or these ids) back in their queues as ready. Returns how many. */
-  requeueDead(ids?: readonly string[]): Promise<number>;
+  /**
+   * The newest dead letters first, at most `max`. `queues`: where to look,
+   * for a broker that cannot list its queues (RabbitMQ; the others look at
+   * every queue whatever it says).
+   */
+  listDead(max: number, queues?: readonly string[]): Promise<DeadLetter[]>;
+  /** Puts dead letters (all, or these ids) back in their queues as ready. Returns how many. `queues` as for listDead. */
+  requeueDead(ids?: readonly string[], queues?: readonly string[]): Promise<number>;
 }
 
 /** One message a purge removed. */

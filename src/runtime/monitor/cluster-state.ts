@@ -234,7 +234,7 @@ export function recentWorkers(heartbeats: readonly WorkerHeartbeat[], now = Date
  * events (then at 0 when the broker leaves it out).
  */
 export function applyStats(state: ClusterState, stats: readonly QueueStats[], now = Date.now()): ClusterState {
-  const byName = new Map(stats.filter((s) => depthOf(s) > 0).map((s) => [s.queue, s]));
+  const byName = new Map(stats.filter((s) => depthOf(s) > 0 || s.scheduled === null).map((s) => [s.queue, s]));
   for (const s of stats) if (!byName.has(s.queue) && state.queues.some((q) => q.queue === s.queue)) byName.set(s.queue, s);
   const known = [...state.queues.map((q) => q.queue), ...state.workers.flatMap((w) => w.queues), ...Object.keys(state.flow)];
   for (const name of known) if (!byName.has(name)) byName.set(name, { queue: name, ready: 0, scheduled: 0, leased: 0, dead: 0, oldestReadyAgeMs: null });

@@ -38,6 +38,11 @@ export interface Ledger {
   progress(lease: Lease, record: ResultRecord): Promise<boolean>;
   /** A record with no lease (after an acksLate: false task ran). */
   store(record: ResultRecord): Promise<boolean>;
+  /**
+   * Started tasks handed back unfinished (a cold stop): split, their STARTED
+   * records become PENDING again (a fused store reads that from the queue).
+   */
+  handedBack(records: readonly ResultRecord[]): Promise<void>;
 }
 
 export function ledgerFor(stores: Stores): Ledger {
@@ -52,6 +57,7 @@ function fusedLedger(store: FusedStore): Ledger {
     deadLetter: (lease, reason, record) => store.deadLetter(lease, reason, record),
     progress: (lease, record) => store.updateProgress(lease, record),
     store: (record) => store.storeResult(record),
+    handedBack: async () => undefined,
   };
 }
 
@@ -81,5 +87,8 @@ function splitLedger(broker: Broker, backend: Backend): Ledger {
     deadLetter: (lease, reason, record) => recordFirst(record, lease, () => broker.deadLetter(lease, reason)),
     progress: (_lease, record) => backend.storeResult(record),
     store: (record) => backend.storeResult(record),
+    async handedBack(records) {
+      for (const record of records) await backend.storeResult(record);
+    },
   };
 }

@@ -11,6 +11,7 @@ import { InProcessPool } from './pools/in-process.js';
 import { IsolatedPool } from './pools/isolated.js';
 import type { Pool } from './pools/pool.js';
 import { Worker } from './worker.js';
+import { registerQueues } from '../queue-stats.js';
 
 export const POOLS: readonly PoolName[] = ['solo', 'async', 'threads', 'prefork'];
 
@@ -74,6 +75,7 @@ export async function prepareWorker(config: TqConfig, log: Logger, options: Prep
   // Revocations stored while this worker was away are known before it takes anything (a broker that
   // cannot remove a message by id, RabbitMQ, still holds them; the worker skips them).
   for (const id of await client.backend.listRevoked()) worker.revoked.add(id);
+  await registerQueues(client.stores, config.worker.queues);
   await worker.foreign.warnAtStartup(registry, config.worker.queues).catch((err: unknown) => log.warn(`could not look for tasks this worker cannot run in its queues: ${(err as Error).message}`));
   return {
     worker, stores: client.stores, registry, pool, hostname,

@@ -198,7 +198,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('broker-error', err); // their leases lapse instead; nothing is lost
       return 0;
     });
-    return (await within(released, STOP_BROKER_WAIT_MS)) ?? 0;
+    const started = held.flatMap((h) => (h.message ? [{ ...startedRecord(h.message, this.options.hostname), state: 'PENDING' as const, worker: undefined, startedAt: undefined }] : []));
+    const [n] = await Promise.all([within(released, STOP_BROKER_WAIT_MS), within(this.ledger.handedBack(started), STOP_BROKER_WAIT_MS)]);
+    return n ?? 0;
   }
 
   private async fetch(): Promise<void> {

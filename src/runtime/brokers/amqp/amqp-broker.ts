@@ -167,12 +167,17 @@ export class AmqpBroker implements Broker {
     return this.listings.scheduled(max);
   }
 
-  async listDead(max: number): Promise<DeadLetter[]> {
-    return this.listings.dead([...this.knownQueues], max);
+  async listDead(max: number, queues: readonly string[] = []): Promise<DeadLetter[]> {
+    return this.listings.dead(this.lookIn(queues), max);
   }
 
-  async requeueDead(ids?: readonly string[]): Promise<number> {
-    return this.listings.requeueDead([...this.knownQueues], ids, (body) => isJsonObject(body), (queue, body) => this.readyCopy(queue, body));
+  async requeueDead(ids?: readonly string[], queues: readonly string[] = []): Promise<number> {
+    return this.listings.requeueDead(this.lookIn(queues), ids, (body) => isJsonObject(body), (queue, body) => this.readyCopy(queue, body));
+  }
+
+  /** The queues a listing looks at: the ones asked for, the configured ones and the ones this process used. */
+  private lookIn(queues: readonly string[]): string[] {
+    return [...new Set([...queues, ...this.knownQueues])].sort();
   }
 
   private async publishAll(items: { envelope: Envelope; body: string }[]): Promise<void> {

@@ -209,6 +209,8 @@ export class RedisBroker implements FusedStore {
   setMeta = (key: string, value: string, ttlMs?: number) => this.resultsOpen().setMeta(key, value, ttlMs);
   claimMeta = (key: string, value: string, ttlMs: number) => this.resultsOpen().claimMeta(key, value, ttlMs);
   deleteMeta = (key: string) => this.resultsOpen().deleteMeta(key);
+  registerQueues = (names: readonly string[]) => this.resultsOpen().registerQueues(names);
+  knownQueues = () => this.resultsOpen().knownQueues();
 
   // …heartbeats, control, revocations, events and listings in RedisCluster.
   recordHeartbeat = (hb: WorkerHeartbeat) => this.open().recordHeartbeat(hb);

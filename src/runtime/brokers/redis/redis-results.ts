@@ -7,7 +7,9 @@ import type { Scripts } from './scripts.js';
 /**
  * The Redis store's results, meta values and rate-limit slots (Backend
  * verbs). Keys (under the prefix): r:{id} (a record, JSON, with a TTL),
- * meta:{key}; channel done:{id} wakes waiters when a final record lands.
+ * meta:{key}, known-queues (a set: queue names a broker that cannot list
+ * its queues registers here); channel done:{id} wakes waiters when a final
+ * record lands.
  * store-result.lua keeps a final record first-wins.
  */
 export class RedisResults {
@@ -62,6 +64,14 @@ export class RedisResults {
 
   async deleteMeta(key: string): Promise<void> {
     await this.redis.del(this.metaKey(key));
+  }
+
+  async registerQueues(names: readonly string[]): Promise<void> {
+    if (names.length > 0) await this.redis.sadd(`${this.prefix}known-queues`, ...names);
+  }
+
+  async knownQueues(): Promise<string[]> {
+    return (await this.redis.smembers(`${this.prefix}known-queues`)).sort();
   }
 
   private metaKey(key: string): string {

@@ -247,6 +247,8 @@ export class SqliteBroker implements FusedStore {
   setMeta = (key: string, value: string, ttlMs?: number) => this.results(true).setMeta(key, value, ttlMs);
   claimMeta = (key: string, value: string, ttlMs: number) => this.results(true).claimMeta(key, value, ttlMs);
   deleteMeta = (key: string) => this.results(true).deleteMeta(key);
+  registerQueues = (names: readonly string[]) => this.results(true).registerQueues(names);
+  knownQueues = () => this.results(false).knownQueues();
 
   // …heartbeats, control, revocations, events and listings in SqliteCluster.
   recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster(true).recordHeartbeat(hb);

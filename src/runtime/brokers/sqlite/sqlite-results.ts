@@ -39,6 +39,8 @@ export class SqliteResults {
                     ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at
                     WHERE meta.expires_at IS NOT NULL AND meta.expires_at <= ?`),
       deleteMeta: p(`DELETE FROM meta WHERE key = ?`),
+      registerQueue: p(`INSERT OR IGNORE INTO meta (key, value, expires_at) VALUES ('queue:' || ?, '1', NULL)`),
+      knownQueues: p(`SELECT substr(key, 7) FROM meta WHERE key >= 'queue:' AND key < 'queue;' ORDER BY key`).pluck(),
     };
   }
 
@@ -104,5 +106,13 @@ export class SqliteResults {
 
   async deleteMeta(key: string): Promise<void> {
     this.tx(() => this.q.deleteMeta.run(key));
+  }
+
+  async registerQueues(names: readonly string[]): Promise<void> {
+    if (names.length > 0) this.tx(() => names.forEach((name) => this.q.registerQueue.run(name)));
+  }
+
+  async knownQueues(): Promise<string[]> {
+    return this.q.knownQueues.all() as string[];
   }
 }
