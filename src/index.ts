@@ -16,6 +16,8 @@ export {
   type SendOptions,
 } from './runtime/client.js';
 export { AsyncResult, type GetOptions } from './runtime/result.js';
+export { signature, chain, group, chord, map, starmap, chunks, Signature, Chain, Group, Chord, type Canvas, type SignatureOptions } from './runtime/canvas/primitives.js';
+export { GroupResult } from './runtime/canvas/group-result.js';
 export { resolveConfig, maskUrl, type TqConfig, type TqConfigInput, type BeatEntrySpec, type ScheduleSpec } from './runtime/config.js';
 export { TqError, TaskFailedError, type TqErrorCode, type SerializedError } from './runtime/errors.js';
 export type { TaskState, ResultRecord } from './runtime/states.js';

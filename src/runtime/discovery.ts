@@ -3,6 +3,7 @@ import { basename, join, relative, sep } from 'node:path';
 import type { TqConfig } from './config.js';
 import { TqError } from './errors.js';
 import { isTask, type Task } from './task.js';
+import { builtinTasks } from './canvas/builtins.js';
 import { importTypeScript } from './ts-loader.js';
 
 // suggestNames moved to suggest.ts (config uses it too); kept importable from here for its callers.
@@ -18,6 +19,8 @@ export interface RegisteredTask {
 /** The tasks a worker (or `tq call`'s check) knows, by name. */
 export class TaskRegistry {
   private readonly byName = new Map<string, RegisteredTask>();
+  /** tq's own tasks (canvas/builtins.ts): found by get(), never listed. */
+  private readonly builtins = new Map(builtinTasks(this).map((b) => [b.name, { ...b, file: '(built in)' }]));
 
   add(entry: RegisteredTask): void {
     const existing = this.byName.get(entry.name);
@@ -30,7 +33,7 @@ export class TaskRegistry {
   }
 
   get(name: string): RegisteredTask | undefined {
-    return this.byName.get(name);
+    return this.byName.get(name) ?? this.builtins.get(name);
   }
 
   names(): string[] {

@@ -1,15 +1,11 @@
 import type { Stores } from './brokers/index.js';
 import type { TqEvent } from './cluster.js';
 import { isoAt, isoNow } from './iso-time.js';
-import type { Envelope } from './message.js';
+import type { Outgoing } from './message.js';
 import type { ResultRecord } from './states.js';
 import { registerQueues } from './queue-stats.js';
 
-/** What a send needs to know of each message beside its envelope. */
-export interface Outgoing {
-  envelope: Envelope;
-  task: string;
-}
+export type { Outgoing } from './message.js';
 
 /**
  * Puts messages in the broker, and returns the ids not sent because they are

@@ -37,7 +37,7 @@ export interface SendOptions {
  * refused here instead: the task name, the id, and keys that could reach a
  * prototype at any depth of args, kwargs and headers.
  */
-export function buildEnvelope(config: TqConfig, name: string, options: SendOptions): Envelope {
+export function buildEnvelope(config: Pick<TqConfig, 'defaultQueue' | 'maxMessageBytes'>, name: string, options: SendOptions): Envelope {
   return encodeMessage(buildMessage(config, name, options), config.maxMessageBytes);
 }
 
@@ -46,7 +46,7 @@ export function buildEnvelope(config: TqConfig, name: string, options: SendOptio
  * refused, since such a task could never run. (Beat builds its ticks with
  * buildEnvelope on its own clock.) A past eta is allowed: the task runs at once.
  */
-export function envelopeToSend(config: TqConfig, name: string, options: SendOptions): Envelope {
+export function envelopeToSend(config: Pick<TqConfig, 'defaultQueue' | 'maxMessageBytes'>, name: string, options: SendOptions): Envelope {
   const message = buildMessage(config, name, options);
   if (message.expires !== null && Date.parse(message.expires) <= Date.now()) {
     throw new TqError('BAD_INPUT', `expires ${message.expires} is not in the future: the task could never run`, {
@@ -56,7 +56,7 @@ export function envelopeToSend(config: TqConfig, name: string, options: SendOpti
   return encodeMessage(message, config.maxMessageBytes);
 }
 
-function buildMessage(config: TqConfig, name: string, options: SendOptions): TaskMessage {
+function buildMessage(config: Pick<TqConfig, 'defaultQueue' | 'maxMessageBytes'>, name: string, options: SendOptions): TaskMessage {
   const now = Date.now();
   const args = options.args ?? [];
   const kwargs = options.kwargs ?? {};

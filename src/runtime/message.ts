@@ -1,10 +1,11 @@
+import { canvasProblems, type CanvasFields } from './canvas/wire.js';
 import { TqError } from './errors.js';
 
 /**
  * The native task message: one JSON object, UTF-8. Nothing in it ever names a
  * module, a file or code to load; `task` is looked up in the worker's registry.
  */
-export interface TaskMessage {
+export interface TaskMessage extends CanvasFields {
   id: string;
   task: string;
   args: unknown[];
@@ -45,6 +46,12 @@ export interface Envelope {
   etaMs: number | null;
   /** The encoded message. Brokers store it byte for byte and never parse it. */
   body: string;
+}
+
+/** A message to send and the task it calls (what a send records and reports beside the envelope). */
+export interface Outgoing {
+  envelope: Envelope;
+  task: string;
 }
 
 export function encodeMessage(message: TaskMessage, maxBytes: number): Envelope {
@@ -109,8 +116,9 @@ function messageProblems(m: Record<string, unknown>, body: string): string[] {
   expect(typeof m.rootId === 'string', 'rootId must be a string');
   expect(m.parentId === null || typeof m.parentId === 'string', 'parentId must be a string or null');
   expect(isObject(m.headers), 'headers must be an object');
+  problems.push(...canvasProblems(m));
   if (mayHoldPrototypeKey(body)) {
-    for (const field of ['args', 'kwargs', 'headers'] as const) {
+    for (const field of ['args', 'kwargs', 'headers', 'link', 'linkError', 'chain', 'chord', 'group'] as const) {
       const path = prototypeKeyPath(m[field], field);
       if (path) problems.push(prototypeKeyProblem(path));
     }

@@ -11,7 +11,9 @@ export interface GetOptions {
 
 /**
  * A handle on one task id, as returned by `delay()`/`applyAsync()`.
- * `result`/`error`/`record` hold what was last read from the backend.
+ * `result`/`error`/`record` hold what was last read from the backend;
+ * `parent` and `children`, read from that record, rebuild a workflow from
+ * any of its ids.
  */
 export class AsyncResult<R = unknown> {
   record: ResultRecord | null = null;
@@ -19,7 +21,20 @@ export class AsyncResult<R = unknown> {
   constructor(
     readonly id: string,
     private readonly stores: Stores,
+    /** Every id of the workflow this handle ends (a chain, a chord): revoke() revokes them all. */
+    private readonly workflow?: readonly string[],
   ) {}
+
+  /** The task that sent this one (a chain's previous step), as last read; null for a first call or before a read. */
+  get parent(): AsyncResult | null {
+    const id = this.record?.parentId;
+    return id ? new AsyncResult(id, this.stores) : null;
+  }
+
+  /** What this task sent once it finished (the next chain step, callbacks), as last read. */
+  get children(): AsyncResult[] {
+    return (this.record?.children ?? []).map((id) => new AsyncResult(id, this.stores));
+  }
 
   /** The current state; 'UNKNOWN' when the backend never saw this id (or its result expired). */
   async state(): Promise<TaskState | 'UNKNOWN'> {
@@ -27,9 +42,13 @@ export class AsyncResult<R = unknown> {
     return this.record?.state ?? 'UNKNOWN';
   }
 
-  /** Revokes this task (see `revokeTasks`): it will not run; with `terminate`, a running one is ended. */
+  /**
+   * Revokes this task (see `revokeTasks`): it will not run; with `terminate`,
+   * a running one is ended. The handle of a chain or chord revokes every step
+   * of it that has not started.
+   */
   async revoke(options: { terminate?: boolean } = {}): Promise<void> {
-    await revokeTasks(this.stores, [this.id], options);
+    await revokeTasks(this.stores, [...new Set([this.id, ...(this.workflow ?? [])])], options);
   }
 
   async ready(): Promise<boolean> {

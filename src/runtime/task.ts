@@ -3,6 +3,7 @@ import { getDefaultClient, type Client, type SendOptions } from './client.js';
 import type { ScheduleSpec } from './config.js';
 import { TqError } from './errors.js';
 import type { AsyncResult } from './result.js';
+import { Signature } from './canvas/primitives.js';
 
 /** Options fixed when a task is declared. Per-call options go to `applyAsync`. */
 export interface TaskOptions {
@@ -60,6 +61,10 @@ export interface Task<A extends unknown[] = any[], R = any> {
   applyAsync(options?: ApplyOptions<A>, client?: Client): Promise<AsyncResult<Awaited<R>>>;
   /** Runs the function here and now, without a broker (for tests and scripts). */
   run(...args: A): Promise<Awaited<R>>;
+  /** A call not sent yet, for a workflow (chain, group, chord); `.delay()` sends it. */
+  s(...args: unknown[]): Signature;
+  /** An immutable call: in a chain it ignores the previous step's result. */
+  si(...args: unknown[]): Signature;
 }
 
 /**
@@ -90,6 +95,13 @@ export function task<A extends unknown[], R>(fn: TaskFn<A, R>, options: TaskOpti
       return c.sendTask<Awaited<R>>(resolved, { queue: options.queue, priority: options.priority, expires: options.expires, ...opts });
     },
     run: (...args: A) => Promise.resolve(fn(...args)) as Promise<Awaited<R>>,
+    s: (...args: unknown[]) => signatureOf(false, args),
+    si: (...args: unknown[]) => signatureOf(true, args),
+  };
+  /** The task's defaults as a signature's options; its name now, or learnt when the workflow is sent. */
+  const signatureOf = (immutable: boolean, args: unknown[]) => {
+    const defaults = dropUndefined({ queue: options.queue, priority: options.priority, expires: options.expires });
+    return new Signature(name ?? '', args, {}, defaults, immutable, [], [], name ? undefined : () => learnName(self, definedIn));
   };
   return self;
 }
@@ -129,4 +141,8 @@ function callerModule(): string | undefined {
     return location.startsWith('file://') ? location : pathToFileURL(location).href;
   }
   return undefined;
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

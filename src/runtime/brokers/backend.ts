@@ -84,7 +84,28 @@ export interface Backend extends ClusterVerbs {
   registerQueues(names: readonly string[]): Promise<void>;
   /** Every queue name registered, sorted. */
   knownQueues(): Promise<string[]>;
+
+  /**
+   * Counts a chord header member (distinct by index, so a member delivered
+   * twice counts once), or fails the chord (`resultJson` absent). Atomic.
+   * 'complete', with every result in index order (JSON texts), once each index
+   * of 0..size-1 joined — to every join from then on, so a member delivered
+   * again after a crash can send the body again (its frozen id keeps one copy
+   * where the broker knows ids); 'failed' to the one join that failed it;
+   * 'counted' otherwise. Kept as long as results.
+   */
+  joinChord(join: ChordJoinRequest): Promise<ChordJoinState>;
 }
+
+export interface ChordJoinRequest {
+  id: string;
+  size: number;
+  index: number;
+  /** The member's result as JSON text; absent when it failed. */
+  resultJson?: string;
+}
+
+export type ChordJoinState = { state: 'complete'; results: string[] } | { state: 'failed' | 'counted' };
 
 /**
  * What operating a running cluster needs from the backend: heartbeats,

@@ -3,6 +3,7 @@ import type { Envelope } from '../message.js';
 import type { ResultRecord } from '../states.js';
 import type { Backend } from './backend.js';
 import type { Broker, FinishOutcome, Lease, PurgedTask, ReserveRequest } from './broker.js';
+import type { CanvasStep } from '../canvas/step.js';
 
 /**
  * A store that is broker and backend at once (SQLite, Redis), used as both:
@@ -52,6 +53,16 @@ export interface FusedStore extends Broker, Backend {
    * same key send exactly one message. Returns whether this call enqueued.
    */
   enqueueUnique(envelope: Envelope, uniqueKey: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * What a finished step's workflow asks (canvas/step.ts), in one atomic
+   * step: its messages added (only ids that are new), its records stored
+   * (first-wins), its groups recorded, its chord joined, and the chord's body
+   * added with the last count (or, when this join fails the chord, the
+   * failure's records and errbacks). Idempotent: a step finished again
+   * changes nothing more. Returns the chord's state ('' for none).
+   */
+  applyCanvas(step: CanvasStep): Promise<string>;
 
   /** Broker.purge, recording each removed task REVOKED (reason 'purged') and its event in the same step. */
   purge(queues: readonly string[]): Promise<Record<string, PurgedTask[]>>;

@@ -1,6 +1,6 @@
 import type { SerializedError } from '../errors.js';
 import { launchSteps, type LaunchCall, type LaunchGroup } from './launch.js';
-import { isGroupStep, type CanvasFields, type ChordLink, type WireSignature, type WireStep } from './wire.js';
+import { isGroupStep, type CanvasFields, type ChordLink, type WireStep } from './wire.js';
 
 /** How a step ended, as far as its workflow cares. */
 export type StepEnd = { ok: true; value: unknown } | { ok: false; error: SerializedError; revoked?: boolean };
@@ -20,7 +20,7 @@ export interface FollowUps {
   calls: LaunchCall[];
   groups: LaunchGroup[];
   chord?: { link: ChordLink; end: StepEnd };
-  broken: { ids: string[]; error: SerializedError };
+  broken: { steps: StepRef[]; error: SerializedError };
   children: string[];
 }
 
@@ -30,7 +30,7 @@ export function hasCanvas(fields: CanvasFields): boolean {
 
 /** The follow-ups of step `id` (task `task`) ending as `end`. Pure. */
 export function followUpsOf(id: string, task: string, fields: CanvasFields, end: StepEnd): FollowUps {
-  const out: FollowUps = { calls: [], groups: [], broken: { ids: [], error: { name: 'ChainError', message: '' } }, children: [] };
+  const out: FollowUps = { calls: [], groups: [], broken: { steps: [], error: { name: 'ChainError', message: '' } }, children: [] };
   const add = (launch: { calls: LaunchCall[]; groups: LaunchGroup[] }) => {
     out.calls.push(...launch.calls);
     out.groups.push(...launch.groups);
@@ -42,7 +42,7 @@ export function followUpsOf(id: string, task: string, fields: CanvasFields, end:
     const failure = { id, task, error: end.error };
     for (const eb of fields.linkError ?? []) add(launchSteps([eb], { result: failure }));
     const what = end.revoked ? 'was revoked' : `failed: ${end.error.name}: ${end.error.message}`;
-    out.broken = { ids: stepIds(fields.chain ?? []), error: { name: end.revoked ? 'Revoked' : 'ChainError', message: `a previous step, ${task}[${id}], ${what}` } };
+    out.broken = { steps: stepRefs(fields.chain ?? []), error: { name: end.revoked ? 'Revoked' : 'ChainError', message: `a previous step, ${task}[${id}], ${what}` } };
   }
   if (fields.chord) out.chord = { link: fields.chord, end };
   out.children = out.calls.map((c) => c.sig.id);
@@ -55,7 +55,7 @@ export function followUpsOf(id: string, task: string, fields: CanvasFields, end:
  * the steps after it are broken too. The store calls this only for the
  * member that turned the chord failed (first failure wins).
  */
-export function chordFailure(link: ChordLink, memberId: string, memberTask: string, error: SerializedError): { body: { id: string; error: SerializedError }; calls: LaunchCall[]; groups: LaunchGroup[]; broken: string[] } {
+export function chordFailure(link: ChordLink, memberId: string, memberTask: string, error: SerializedError): { body: StepRef & { error: SerializedError }; calls: LaunchCall[]; groups: LaunchGroup[]; broken: StepRef[] } {
   const chordError: SerializedError = { name: 'ChordError', message: `chord ${link.id}: member ${memberTask}[${memberId}] (index ${link.index}) failed: ${error.name}: ${error.message}` };
   const calls: LaunchCall[] = [];
   const groups: LaunchGroup[] = [];
@@ -64,26 +64,28 @@ export function chordFailure(link: ChordLink, memberId: string, memberTask: stri
     calls.push(...launch.calls);
     groups.push(...launch.groups);
   }
-  return { body: { id: link.body.id, error: chordError }, calls, groups, broken: stepIds(link.body.chain ?? []) };
+  return { body: { id: link.body.id, task: link.body.task, error: chordError }, calls, groups, broken: stepRefs(link.body.chain ?? []) };
 }
 
-/** The body's message once every member joined: its first argument is the header's results, in order. */
-export function chordBodyLaunch(body: WireSignature, results: unknown[]): { calls: LaunchCall[]; groups: LaunchGroup[] } {
-  return launchSteps([body], { result: results });
+/** A step a waiter could hold an id of. */
+export interface StepRef {
+  id: string;
+  /** '' for a group. */
+  task: string;
 }
 
-/** Every id in these steps that a waiter could hold: each signature's, each group's and its members'. */
-export function stepIds(steps: readonly WireStep[]): string[] {
-  const ids: string[] = [];
+/** Every step in these that a waiter could hold: each signature, each group and its members. */
+export function stepRefs(steps: readonly WireStep[]): StepRef[] {
+  const refs: StepRef[] = [];
   const walk = (step: WireStep) => {
     if (isGroupStep(step)) {
-      ids.push(step.group);
+      refs.push({ id: step.group, task: '' });
       step.members.forEach(walk);
       return;
     }
-    ids.push(step.id);
+    refs.push({ id: step.id, task: step.task });
     (step.chain ?? []).forEach(walk);
   };
   steps.forEach(walk);
-  return ids;
+  return refs;
 }

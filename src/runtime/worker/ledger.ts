@@ -1,5 +1,7 @@
-import type { Backend } from '../brokers/backend.js';
-import type { Broker, FinishOutcome, Lease, ReserveRequest } from '../brokers/broker.js';
+import type { FinishOutcome, Lease, ReserveRequest } from '../brokers/broker.js';
+import { spliceChordResults } from '../canvas/envelopes.js';
+import type { CanvasStep } from '../canvas/step.js';
+import { dispatch } from '../dispatch.js';
 import type { Stores } from '../brokers/index.js';
 import type { FusedStore } from '../brokers/fused.js';
 import type { Envelope } from '../message.js';
@@ -43,10 +45,18 @@ export interface Ledger {
    * records become PENDING again (a fused store reads that from the queue).
    */
   handedBack(records: readonly ResultRecord[]): Promise<void>;
+  /**
+   * What a finished step's workflow asks (canvas/step.ts), just before the
+   * step's own finish. Fused: one atomic call, the chord's body added with
+   * the last count. Split: the records and the chord count in the backend,
+   * then the messages to the broker. Idempotent either way, so a crash
+   * between this and the finish only repeats it.
+   */
+  canvas(step: CanvasStep): Promise<void>;
 }
 
-export function ledgerFor(stores: Stores): Ledger {
-  return stores.fused ? fusedLedger(stores.fused) : splitLedger(stores.broker, stores.backend);
+export function ledgerFor(stores: Stores, resultExpiresMs: number): Ledger {
+  return stores.fused ? fusedLedger(stores.fused) : splitLedger(stores, resultExpiresMs);
 }
 
 function fusedLedger(store: FusedStore): Ledger {
@@ -58,10 +68,12 @@ function fusedLedger(store: FusedStore): Ledger {
     progress: (lease, record) => store.updateProgress(lease, record),
     store: (record) => store.storeResult(record),
     handedBack: async () => undefined,
+    canvas: async (step) => void (await store.applyCanvas(step)),
   };
 }
 
-function splitLedger(broker: Broker, backend: Backend): Ledger {
+function splitLedger(stores: Stores, resultExpiresMs: number): Ledger {
+  const { broker, backend } = stores;
   /** The record first; when a final one was there already (another copy won), this copy is acked and counts as not taken. */
   const recordFirst = async (record: ResultRecord | null, lease: Lease, move: () => Promise<boolean>): Promise<boolean> => {
     if (record && !(await backend.storeResult(record))) {
@@ -89,6 +101,22 @@ function splitLedger(broker: Broker, backend: Backend): Ledger {
     store: (record) => backend.storeResult(record),
     async handedBack(records) {
       for (const record of records) await backend.storeResult(record);
+    },
+    async canvas(step) {
+      for (const record of step.records) await backend.storeResult(record);
+      for (const g of step.groups) await backend.setMeta(`group:${g.id}`, JSON.stringify({ members: g.members, body: g.body }), resultExpiresMs);
+      const send = [...step.enqueue];
+      const c = step.chord;
+      if (c) {
+        const joined = await backend.joinChord(c);
+        if (joined.state === 'complete') send.push({ ...c.body, envelope: { ...c.body.envelope, body: spliceChordResults(c.body.envelope.body, joined.results) } });
+        if (joined.state === 'failed') {
+          for (const record of c.onFail.records) await backend.storeResult(record);
+          send.push(...c.onFail.enqueue);
+        }
+      }
+      // Ids already in use are what an earlier try of this step sent: sent once is enough.
+      if (send.length > 0) await dispatch(stores, send, false);
     },
   };
 }

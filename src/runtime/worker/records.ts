@@ -15,6 +15,7 @@ export function recordFor(outcome: Outcome, worker: string, startedAt: number | 
     worker,
     startedAt: startedAt ? isoAt(startedAt) : undefined,
     finishedAt: now,
+    ...lineageOf(m),
   });
   switch (outcome.kind) {
     case 'success':
@@ -51,4 +52,15 @@ export function summarize(value: unknown, max = 120): string {
     text = String(value);
   }
   return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Where a task sits in its workflow, for its record: only what a lone call
+ * does not have (its own id as root, no parent, no group), so the records of
+ * plain tasks, the hot path, stay as small as they were.
+ */
+export function lineageOf(m: TaskMessage): Pick<ResultRecord, 'parentId' | 'rootId' | 'groupId'> {
+  const groupId = m.group?.id ?? m.chord?.id;
+  if (m.parentId === null && m.rootId === m.id && groupId === undefined) return {};
+  return { parentId: m.parentId, rootId: m.rootId, groupId };
 }

@@ -70,6 +70,8 @@ export async function prepareWorker(config: TqConfig, log: Logger, options: Prep
     prefetchMultiplier: config.worker.prefetchMultiplier,
     leaseMs: config.leaseMs,
     maxMessageBytes: config.maxMessageBytes,
+    defaultQueue: config.defaultQueue,
+    resultExpiresMs: config.resultExpiresMs,
     log,
   });
   // Revocations stored while this worker was away are known before it takes anything (a broker that

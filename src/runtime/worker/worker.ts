@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
 import type { Stores } from '../brokers/index.js';
 import { ledgerFor, type Ledger } from './ledger.js';
+import { canvasStepOf, stepEndOf } from '../canvas/step.js';
 import type { RegisteredTask, TaskRegistry } from '../discovery.js';
 import type { Logger } from '../log.js';
 import type { TaskMessage } from '../message.js';
@@ -36,6 +37,9 @@ export interface WorkerOptions {
   prefetchMultiplier: number;
   leaseMs: number;
   maxMessageBytes: number;
+  /** For the messages a workflow step sends (canvas): their default queue, and how long group records are kept. */
+  defaultQueue: string;
+  resultExpiresMs: number;
   log: Logger;
 }
 
@@ -98,7 +102,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   constructor(private readonly options: WorkerOptions) {
     super();
     this.queues = [...options.queues];
-    this.ledger = ledgerFor(options.stores);
+    this.ledger = ledgerFor(options.stores, options.resultExpiresMs);
     this.foreign = new ForeignTasks(options.stores, options.hostname, options.log);
     const held = () => [...this.active.values(), ...this.buffer].map((h) => h.reservation.lease);
     this.keeper = new LeaseKeeper(options.stores.broker, options.leaseMs, held, (lease) => this.onLeaseLost(lease), (err) => this.emit('broker-error', err));
@@ -298,7 +302,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ? { kind: 'revoked', message, reason: held.revokedBecause }
       : toOutcome(result, entry, message, Date.now() - held.startedAt);
     if (acksLate) return this.settle(held, outcome);
-    const stored = await this.attempt(() => this.ledger.store(recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!));
+    const record = recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!;
+    await this.carryOn(outcome, record); // acked already: its workflow goes on or is lost with it, as the task is
+    const stored = await this.attempt(() => this.ledger.store(record));
     this.count(outcome);
     if (stored.ok) this.emit('task-finished', outcome, true);
     else this.emit('task-finished', outcome, false, { error: stored.error, runsAgain: false });
@@ -309,6 +315,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const { hostname, maxMessageBytes } = this.options;
     const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
     const record = recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
+    if (!(await this.carryOn(outcome, record))) {
+      this.emit('task-finished', outcome, false, { error: new Error('its workflow\'s next steps could not be stored'), runsAgain: true });
+      return undefined;
+    }
     const wantNext = this.state === 'running' && this.buffer.length === 0;
     // Kept and tried again while the broker fails (down, or out of memory), for up to one lease.
     const result = await this.attempt(() => settleOutcome(this.ledger, held.reservation.lease, outcome, record, maxMessageBytes, wantNext ? this.reserveRequest(1, 0) : undefined));
@@ -316,6 +326,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (result.ok) this.emit('task-finished', outcome, result.value.accepted);
     else this.emit('task-finished', outcome, false, { error: result.error, runsAgain: true });
     return result.ok ? result.value.next[0] : undefined;
+  }
+
+  /**
+   * The workflow's next steps (canvas), stored before the step's finish; the
+   * record learns what it sent (children). False when the broker stayed
+   * unreachable for a lease: then nothing is finished, and the message runs
+   * again elsewhere (every part of a canvas step is idempotent).
+   */
+  private async carryOn(outcome: Outcome, record: ResultRecord | null): Promise<boolean> {
+    const end = outcome.message ? stepEndOf(outcome as Parameters<typeof stepEndOf>[0]) : null;
+    const step = end ? canvasStepOf(this.options, outcome.message!, end) : undefined;
+    if (!step) return true;
+    if (record && step.children.length > 0) record.children = step.children;
+    return (await this.attempt(() => this.ledger.canvas(step))).ok;
   }
 
   /** A valid message for a task this worker does not register: handed back while a worker that registers it may take it, else dead-lettered. */

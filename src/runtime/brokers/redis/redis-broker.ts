@@ -8,6 +8,9 @@ import { truncate, type Envelope } from '../../message.js';
 import { isFinal, type ResultRecord } from '../../states.js';
 import { DEAD_LETTER_CAP, PURGE_REASON, type BrokerOptions, type FinishOutcome, type Lease, type PurgedTask, type QueueStats, type ReadyTaskCount, type Reservation, type ReserveRequest } from '../broker.js';
 import type { FusedStore } from '../fused.js';
+import type { ChordJoinRequest, ChordJoinState } from '../backend.js';
+import type { CanvasStep } from '../../canvas/step.js';
+import { applyCanvasStep, joinChord } from './redis-canvas.js';
 import { fenced } from './codes.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { connectWithin, createConnection, type ConnectionRole } from './connection.js';
@@ -177,6 +180,16 @@ export class RedisBroker implements FusedStore {
       for (let i = 0; i < n; i++, at += 2) removed[queue].push({ id: String(flat[at]), task: String(flat[at + 1]) });
     }
     return removed;
+  }
+
+  async applyCanvas(step: CanvasStep): Promise<string> {
+    this.assertOpen();
+    return applyCanvasStep(this.scripts, this.prefix, this.options.resultExpiresMs, step);
+  }
+
+  async joinChord(join: ChordJoinRequest): Promise<ChordJoinState> {
+    this.assertOpen();
+    return joinChord(this.scripts, this.prefix, this.options.resultExpiresMs, join);
   }
 
   async removeWaiting(ids: readonly string[]): Promise<string[]> {

@@ -30,6 +30,8 @@ interface Replies {
   purge: FlatReply;
   'mark-pending': string[];
   'remove-waiting': string[];
+  'canvas-step': string;
+  'join-chord': string[];
   'peek-ready': FlatReply;
   stats: FlatReply;
   revoke: string[];
@@ -58,6 +60,8 @@ const SCRIPT_NAMES: readonly ScriptName[] = [
   'purge',
   'mark-pending',
   'remove-waiting',
+  'canvas-step',
+  'join-chord',
   'peek-ready',
   'stats',
   'revoke',

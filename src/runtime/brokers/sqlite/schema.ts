@@ -76,6 +76,21 @@ CREATE TABLE IF NOT EXISTS events (
   body TEXT NOT NULL
 );
 
+-- Chord counters (canvas/step.ts): a header member's result by index, so a member delivered
+-- twice counts once; a chord's failed flag, set by its first failing member.
+CREATE TABLE IF NOT EXISTS chord_members (
+  chord_id   TEXT NOT NULL,
+  idx        INTEGER NOT NULL,
+  result     TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  PRIMARY KEY (chord_id, idx)
+);
+CREATE TABLE IF NOT EXISTS chords (
+  id         TEXT PRIMARY KEY,
+  failed     INTEGER NOT NULL DEFAULT 0,
+  expires_at INTEGER NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS meta (
   key        TEXT PRIMARY KEY,
   value      TEXT NOT NULL,

@@ -11,6 +11,9 @@ import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, Wo
 import { ChangeWaiter } from './change-waiter.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { SqliteResults } from './sqlite-results.js';
+import { SqliteCanvas } from './sqlite-canvas.js';
+import type { CanvasStep } from '../../canvas/step.js';
+import type { ChordJoinRequest } from '../backend.js';
 import { emptyStandIn, openDatabase, openError, sqlitePath } from './open.js';
 import { insertNew, peekReady, purgeQueues } from './queue-verbs.js';
 import { prepareStatements, type Statements } from './statements.js';
@@ -45,6 +48,7 @@ export class SqliteBroker implements FusedStore {
   private waiter!: ChangeWaiter;
   private clusterVerbs!: SqliteCluster;
   private resultVerbs!: SqliteResults;
+  private canvasVerbs!: SqliteCanvas;
   private lastSweep = 0;
   private readonly deadBodyMax: number;
 
@@ -67,6 +71,16 @@ export class SqliteBroker implements FusedStore {
     this.statements = prepareStatements(db);
     this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.options.resultExpiresMs);
     this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
+    this.canvasVerbs = new SqliteCanvas(db, (fn) => this.tx(fn), {
+      insertNew: (e, now) => void insertNew(this.st, [e], now),
+      storeIn: (record, now) => this.storeResultIn(record, now),
+    }, this.options.resultExpiresMs);
+  }
+
+  /** The workflow verbs (canvas steps, chord counters), on the file (created if need be). */
+  private canvas(): SqliteCanvas {
+    this.onFile(true);
+    return this.canvasVerbs;
   }
 
   /**
@@ -249,6 +263,8 @@ export class SqliteBroker implements FusedStore {
   deleteMeta = (key: string) => this.results(true).deleteMeta(key);
   registerQueues = (names: readonly string[]) => this.results(true).registerQueues(names);
   knownQueues = () => this.results(false).knownQueues();
+  applyCanvas = (step: CanvasStep) => this.canvas().apply(step);
+  joinChord = (join: ChordJoinRequest) => this.canvas().join(join);
 
   // …heartbeats, control, revocations, events and listings in SqliteCluster.
   recordHeartbeat = (hb: WorkerHeartbeat) => this.cluster(true).recordHeartbeat(hb);
@@ -308,6 +324,7 @@ export class SqliteBroker implements FusedStore {
     this.tx(() => {
       this.st.sweepResults.run(now);
       this.st.sweepMeta.run(now);
+      this.canvasVerbs.sweepIn(now);
     });
   }
 

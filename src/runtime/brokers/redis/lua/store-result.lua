@@ -8,16 +8,7 @@
   Returns: 1 stored, 0 refused (a final record is there).
 ]]
 --@include common
-
--- Whether a stored record (JSON, or nil) is final: such a record is never replaced.
-local function isFinalRecord(record)
-  if not record then
-    return false
-  end
-  local ok, parsed = pcall(cjson.decode, record)
-  local state = ok and type(parsed) == 'table' and parsed.state
-  return state == 'SUCCESS' or state == 'FAILURE' or state == 'REVOKED'
-end
+--@include first-wins
 
 local key = ARGV[1] .. 'r:' .. ARGV[2]
 if isFinalRecord(redis.call('GET', key)) then
