@@ -3,11 +3,12 @@ import { TqCommand } from '../cli/base-command.js';
 import { parseSeconds } from '../cli/parse-args.js';
 import { TqError } from '../runtime/errors.js';
 import { isFinal } from '../runtime/states.js';
-import { renderResult } from '../ui/result-view.js';
+import { renderResult, renderWorkflow } from '../ui/result-view.js';
+import { workflowOf } from '../runtime/workflow.js';
 import { safeJson } from '../runtime/safe-text.js';
 
 export default class ResultCommand extends TqCommand {
-  static override description = "Show a task's state and result (or error), timestamps and worker.";
+  static override description = "Show a task's state and result (or error), timestamps and worker, and the workflow it belongs to (parents, children, group members).";
   static override examples = ['<%= config.bin %> result 1f0c…', '<%= config.bin %> result 1f0c… --wait --timeout 30 --json'];
   static override args = { id: Args.string({ required: true, description: 'task id' }) };
   static override flags = {
@@ -30,8 +31,10 @@ export default class ResultCommand extends TqCommand {
         hint: 'the id may be mistyped, or its result expired (results are kept for resultExpiresMs, default 1 day)',
       });
     }
-    this.log(flags.json ? safeJson(record) : renderResult(record, this.color()));
+    const workflow = await workflowOf(client.backend, args.id);
+    if (flags.json) this.log(safeJson(workflow ? { ...record, workflow } : record));
+    else this.log(workflow ? `${renderResult(record, this.color())}\n${renderWorkflow(workflow)}` : renderResult(record, this.color()));
     if (flags.wait && !isFinal(record.state)) throw new TqError('TIMEOUT', `task ${args.id} is still ${record.state}`);
-    if (flags.wait && record.state === 'FAILURE') process.exitCode = 6;
+    if (flags.wait && (record.state === 'FAILURE' || record.state === 'REVOKED')) process.exitCode = 6; // as call --wait: it did not succeed
   }
 }

@@ -131,3 +131,32 @@ describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis')])('canvas on $nam
     expect(await body.get({ timeout: 120_000 })).toBe((10_000 * 9_999) / 2);
   }, 180_000);
 });
+
+describe('tq result of a workflow step (the built CLI)', () => {
+  const deploy = useDeployments(sqliteSetup());
+
+  it('shows the tree: root, parents, children and group members with their states, in text and --json', async () => {
+    const d = deploy();
+    await d.worker(TASKS, ['-P', 'async', '-c', '8']);
+    const client = await d.client();
+    const wf = chain(s('add', 1, 1), group([s('add', 1), s('add', 2), s('add', 3)]), s('tsum'));
+    const body = (await wf.applyAsync({}, client)) as AsyncResult;
+    expect(await body.get({ timeout: 30_000 })).toBe(12);
+    const text = await d.cli(['result', body.id]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^workflow:$/m);
+    expect(text.stdout).toMatch(/^ {2}add\[[\w-]+\] SUCCESS$/m);
+    expect(text.stdout).toMatch(/^ {4}group [\w-]+ \(3 member\(s\): 3 SUCCESS\)$/m);
+    expect(text.stdout).toMatch(new RegExp(`^ {6}tsum\\[${body.id}\\] SUCCESS {2}← this task$`, 'm'));
+    const json = JSON.parse((await d.cli(['result', body.id, '--json'])).stdout);
+    expect(json).toMatchObject({ id: body.id, state: 'SUCCESS', result: 12, workflow: { focus: body.id, root: { kind: 'task', task: 'add', state: 'SUCCESS' } } });
+    const header = json.workflow.root.next[0];
+    expect(header).toMatchObject({ kind: 'group', size: 3, states: { SUCCESS: 3 } });
+    expect(header.members.map((m: { task: string }) => m.task)).toEqual(['add', 'add', 'add']);
+    expect(header.next[0]).toMatchObject({ kind: 'task', id: body.id, task: 'tsum' });
+    // A lone task has no workflow.
+    const lone = await client.sendTask('add', { args: [1, 2] });
+    await lone.get({ timeout: 30_000 });
+    expect((await d.cli(['result', lone.id])).stdout).not.toContain('workflow:');
+  });
+});

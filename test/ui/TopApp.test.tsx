@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MonitorActions } from '../../src/runtime/monitor/actions.js';
-import { applyEvents, applyHeartbeats, applyStats, emptyCluster, type ClusterState } from '../../src/runtime/monitor/cluster-state.js';
+import { applyEvents, applyHeartbeats, applyRecord, applyStats, emptyCluster, type ClusterState } from '../../src/runtime/monitor/cluster-state.js';
 import { TopApp } from '../../src/ui/top/TopApp.js';
 import { waitFor } from '../support/wait.js';
 import { HOSTILE, HOSTILE_SHOWN, TERMINAL_CONTROL } from '../support/hostile.js';
@@ -89,6 +89,22 @@ describe('<TopApp>', () => {
     await waitFor(() => app!.fetchTask.mock.calls.some(([id]) => id === 'bbbbbbbb-2'), 'the record to be fetched');
     app.stdin.write(ESC);
     await app.until('WORKERS');
+  });
+
+  it('shows a workflow step\'s parent, group and children in its detail view, from its stored record', async () => {
+    const state = applyRecord(cluster(), { id: 'aaaaaaaa-1', task: 'send_mail', state: 'SUCCESS', retries: 0, parentId: 'pppp-0', groupId: 'gggg-9', children: ['cccc-7', 'dddd-8'] }, T0);
+    app = mount(state);
+    // The oldest task (this one, SUCCESS) is the last row.
+    for (const next of ['› STARTED', '› FAILURE', '› SUCCESS']) {
+      if (!app.screen().includes('› SUCCESS')) app.stdin.write('j');
+      await app.until(next === '› STARTED' ? /› (STARTED|FAILURE|SUCCESS)/ : next);
+    }
+    app.stdin.write('\r');
+    await app.until('TASK send_mail SUCCESS');
+    const s = app.screen();
+    expect(s).toContain('parent    pppp-0');
+    expect(s).toContain('group     gggg-9');
+    expect(s).toContain('children  cccc-7, dddd-8');
   });
 
   it('asks before revoking, and does nothing on n', async () => {

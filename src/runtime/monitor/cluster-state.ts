@@ -31,6 +31,10 @@ export interface TaskView {
   error?: SerializedError;
   reason?: string;
   progress?: { fraction: number; note?: string };
+  /** Its place in a workflow (canvas), from its record: who sent it, its group, what it sent. */
+  parentId?: string | null;
+  groupId?: string;
+  children?: string[];
   timeline: { state: MonitorTaskState; at: number; worker?: string }[];
 }
 
@@ -208,6 +212,9 @@ export function applyRecord(state: ClusterState, record: ResultRecord, now = Dat
   if ('result' in record) task.result = record.result;
   if (record.error) task.error = record.error;
   if (record.progress) task.progress = record.progress;
+  if (record.parentId) task.parentId = record.parentId;
+  if (record.groupId) task.groupId = record.groupId;
+  if (record.children) task.children = record.children;
   const tasks = new Map(state.tasks);
   tasks.set(record.id, task);
   return { ...state, tasks, updatedAt: now };

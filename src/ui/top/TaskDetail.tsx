@@ -25,6 +25,9 @@ export function TaskDetail({ task, now, width, maxRows }: { task: TaskView; now:
   if (task.result !== undefined) fields.push(field('result', json(task.result)));
   if (task.reason) fields.push(field('reason', task.reason));
   if (task.error) fields.push(field('error', `${task.error.name}: ${task.error.message}`));
+  if (task.parentId) fields.push(field('parent', task.parentId));
+  if (task.groupId) fields.push(field('group', task.groupId));
+  if (task.children?.length) fields.push(field('children', task.children.join(', ')));
   const timelineRows = Math.min(task.timeline.length, 8);
   const traceRows = Math.max(0, maxRows - fields.length - timelineRows - 4);
   const trace = traceHead(task.error?.stack, traceRows + 1).slice(1);
