@@ -25,7 +25,7 @@ export async function benchCanvas(): Promise<void> {
     const tq = await tqChord(server.url, 50);
     rows.push({ metric: `tq chord of ${N.toLocaleString('en-US')} (async -c 50)`, value: `${tq} ms` });
     const celery: number[] = [];
-    // Not solo: a solo worker answers a chord's unlock polling between tasks and took 376 s here.
+    // Not solo: the same chord took 376 s on a solo worker here (prefork: 14 s), too long for a bench run.
     for (const [pool, conc] of [['prefork', '2'], ['prefork', '4']] as const) {
       const ms = celeryChord(server.url.replace(/\/0$/, '/2'), pool, conc);
       celery.push(ms);
