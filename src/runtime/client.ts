@@ -127,6 +127,8 @@ export async function clientFor(config: TqConfig): Promise<Client> {
     amqpTls: config.amqpTls,
     maxMessageBytes: config.maxMessageBytes,
     queues: [config.defaultQueue, ...config.worker.queues],
+    protocol: config.protocol,
+    celery: { visibilityTimeoutMs: config.celeryVisibilityTimeout * 1000, keyPrefix: config.celeryKeyPrefix },
   });
   return new Client(config, stores);
 }

@@ -17,6 +17,8 @@ export interface Setting {
 }
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const PROTOCOLS = ['tq', 'celery'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 export const POOLS = ['prefork', 'threads', 'async', 'solo'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type PoolName = (typeof POOLS)[number];
@@ -28,6 +30,11 @@ const LOG_LEVEL_ALIASES: Record<string, LogLevel> = { warning: 'warn', critical:
 export function parseLogLevel(raw: string): LogLevel | undefined {
   const lower = raw.trim().toLowerCase();
   return (LOG_LEVELS as readonly string[]).includes(lower) ? (lower as LogLevel) : LOG_LEVEL_ALIASES[lower];
+}
+
+function parseProtocol(raw: string): Protocol | undefined {
+  const lower = raw.trim().toLowerCase();
+  return (PROTOCOLS as readonly string[]).includes(lower) ? (lower as Protocol) : undefined;
 }
 
 function parsePool(raw: string): PoolName | undefined {
@@ -88,6 +95,9 @@ export const SETTINGS = {
   redisTls: { schema: tlsSection() },
   amqpTls: { schema: tlsSection() },
   events: { schema: flag, env: 'TQ_EVENTS', fromEnv: toBoolean },
+  protocol: { schema: oneOf(PROTOCOLS, parseProtocol), env: 'TQ_PROTOCOL' },
+  celeryVisibilityTimeout: { schema: positiveNumber, env: 'TQ_CELERY_VISIBILITY_TIMEOUT', fromEnv: toNumber },
+  celeryKeyPrefix: { schema: v.string('a string'), env: 'TQ_CELERY_KEY_PREFIX' },
   // Each entry's keys and values are checked by beat (collectSchedule), with the entry's name, when it starts.
   beat: { schema: v.record(v.string(), v.unknown(), 'an object of named entries') },
   beatTimezone: { schema: text, env: 'TQ_TIMEZONE' },

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { checkLayer, SETTINGS, WORKER_SETTINGS, type ConfigProblem, type LogLevel, type PoolName, type Setting } from './config-schema.js';
+import { checkLayer, SETTINGS, WORKER_SETTINGS, type ConfigProblem, type LogLevel, type PoolName, type Protocol, type Setting } from './config-schema.js';
 import { TqError } from './errors.js';
 import { suggestNames } from './suggest.js';
 import { importTypeScript } from './ts-loader.js';
 
-export type { LogLevel, PoolName } from './config-schema.js';
+export type { LogLevel, PoolName, Protocol } from './config-schema.js';
 
 /** How a periodic entry is declared, in `tq.config.ts` (`beat`) or on a task (`schedule`). */
 export interface ScheduleSpec {
@@ -71,6 +71,17 @@ export interface TqConfig {
   };
   /** Task and worker events in the broker's stream (for tq events / tq top). */
   readonly events: boolean;
+  /**
+   * What tq speaks on the broker: 'tq' (its own messages) or 'celery'
+   * (Celery's message protocol v2 in kombu's Redis layout or Celery's AMQP
+   * layout, results in Celery's Redis backend, pidbox control and celeryev
+   * events), so tq and Python Celery share one deployment. See src/runtime/celery/.
+   */
+  readonly protocol: Protocol;
+  /** Celery's visibility_timeout in seconds (kombu's default 3600): when a delivery unacked this long comes back. */
+  readonly celeryVisibilityTimeout: number;
+  /** kombu's global_keyprefix (default none), in front of Celery's broker keys on Redis. */
+  readonly celeryKeyPrefix: string;
   readonly beat: Readonly<Record<string, BeatEntrySpec>>;
   readonly beatTimezone: string;
   /** Where the config file was found, if any (shown in banners). */
@@ -99,6 +110,9 @@ export interface ResolveConfigOptions {
 
 const CONFIG_FILE_NAMES = ['tq.config.ts', 'tq.config.mts', 'tq.config.js', 'tq.config.mjs', 'tq.config.json'];
 
+/** Celery's task_default_queue. */
+export const CELERY_DEFAULT_QUEUE = 'celery';
+
 /** The message size limit unless configured (maxMessageBytes). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 
@@ -111,6 +125,9 @@ export const DEFAULTS = {
   leaseMs: 30_000,
   keyPrefix: 'tq:',
   beatTimezone: 'UTC',
+  protocol: 'tq' as Protocol,
+  celeryVisibilityTimeout: 3600,
+  celeryKeyPrefix: '',
   worker: { pool: 'prefork' as PoolName, queues: ['default'], loglevel: 'info' as LogLevel, prefetchMultiplier: 1 },
 };
 
@@ -134,7 +151,8 @@ export async function resolveConfig(options: ResolveConfigOptions = {}): Promise
       else (merged as Record<string, unknown>)[key] = value;
     }
   }
-  const defaultQueue = merged.defaultQueue ?? DEFAULTS.defaultQueue;
+  // Celery's default queue is 'celery': a tq client and a Python one meet there unless told otherwise.
+  const defaultQueue = merged.defaultQueue ?? (merged.protocol === 'celery' ? CELERY_DEFAULT_QUEUE : DEFAULTS.defaultQueue);
   const config: TqConfig = {
     ...DEFAULTS,
     ...merged,

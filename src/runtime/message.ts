@@ -22,6 +22,11 @@ export interface TaskMessage extends CanvasFields {
   rootId: string;
   parentId: string | null;
   headers: Record<string, unknown>;
+  /**
+   * The sender wants no result stored, not even the state (Celery's
+   * `ignore_result` header): the worker writes nothing to the backend.
+   */
+  ignoreResult?: boolean;
 }
 
 /**
@@ -116,6 +121,7 @@ function messageProblems(m: Record<string, unknown>, body: string): string[] {
   expect(typeof m.rootId === 'string', 'rootId must be a string');
   expect(m.parentId === null || typeof m.parentId === 'string', 'parentId must be a string or null');
   expect(isObject(m.headers), 'headers must be an object');
+  expect(m.ignoreResult === undefined || typeof m.ignoreResult === 'boolean', 'ignoreResult must be true or false');
   problems.push(...canvasProblems(m));
   if (mayHoldPrototypeKey(body)) {
     for (const field of ['args', 'kwargs', 'headers', 'link', 'linkError', 'chain', 'chord', 'group'] as const) {

@@ -185,6 +185,12 @@ export interface Reservation {
   lease: Lease;
   /** How many times the broker has handed this message out, this one included. */
   deliveries: number;
+  /**
+   * Set by a broker that translates a foreign protocol (Celery's) when the
+   * message cannot be made a tq message: the worker dead-letters it with this
+   * reason instead of decoding `body` (then the raw message as taken).
+   */
+  problem?: string;
 }
 
 export interface FinishOutcome {

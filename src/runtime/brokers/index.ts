@@ -24,6 +24,10 @@ export interface Stores {
 export interface StoresOptions extends BrokerOptions {
   /** Where results and cluster state live; default: the broker's own store. */
   backendUrl?: string;
+  /** 'celery': Celery's layout and formats on the broker and backend (src/runtime/celery/); default tq's own. */
+  protocol?: 'tq' | 'celery';
+  /** With protocol 'celery': kombu's visibility_timeout in ms and global_keyprefix. */
+  celery?: { visibilityTimeoutMs: number; keyPrefix: string };
 }
 
 /**
@@ -32,6 +36,11 @@ export interface StoresOptions extends BrokerOptions {
  * imported on demand, so a SQLite user never loads ioredis or amqplib.
  */
 export async function openStores(options: StoresOptions): Promise<Stores> {
+  if (options.protocol === 'celery') {
+    const { openCeleryStores } = await import('../celery/stores.js');
+    const celery = options.celery ?? { visibilityTimeoutMs: 3_600_000, keyPrefix: '' };
+    return openCeleryStores({ ...options, visibilityTimeoutMs: celery.visibilityTimeoutMs, celeryKeyPrefix: celery.keyPrefix });
+  }
   const backendUrl = options.backendUrl ?? options.url;
   const fused = sameStore(backendUrl, options.url);
   // Checked before dialling anything: a missing backend is bad input (exit 2), whatever the network says.

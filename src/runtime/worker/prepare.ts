@@ -16,8 +16,9 @@ export type Prepared =
  * knows), since the body's own id cannot be trusted.
  */
 export function prepare(delivery: Reservation, registry: TaskRegistry, maxMessageBytes: number, hostname: string): Prepared {
-  const decoded = decodeMessage(delivery.body, maxMessageBytes);
   const rejected = (reason: string): Prepared => ({ ok: false, outcome: { kind: 'reject', message: null, reason: `malformed message: ${reason}`, delivery } });
+  if (delivery.problem !== undefined) return rejected(delivery.problem);
+  const decoded = decodeMessage(delivery.body, maxMessageBytes);
   if (!decoded.ok) return rejected(decoded.reason);
   const message = decoded.message;
   if (message.id !== delivery.id) return rejected(`body id ${message.id} differs from envelope id ${delivery.id}`);

@@ -272,10 +272,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
     if (rate && !(await waitForRateSlot(this.options.stores.backend, this.ledger, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
+    // A sender that asked for no result (Celery's ignore_result) gets no state written either, STARTED included.
+    const started = message.ignoreResult ? null : startedRecord(message, hostname);
     if (!acksLate) {
       // At most once: the message is gone before the task runs; a crash now loses this run.
-      if (!(await this.call(() => this.ledger.finish(held.reservation.lease, startedRecord(message, hostname))))?.accepted) return undefined;
-    } else if (!(await this.call(() => this.ledger.begin(held.reservation.lease, startedRecord(message, hostname))))) {
+      if (!(await this.call(() => this.ledger.finish(held.reservation.lease, started)))?.accepted) return undefined;
+    } else if (started && !(await this.call(() => this.ledger.begin(held.reservation.lease, started)))) {
       this.options.log.debug(`Task ${message.task}[${message.id}] already finished (a copy delivered again): acked, not run again`);
       return undefined;
     }
@@ -302,9 +304,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ? { kind: 'revoked', message, reason: held.revokedBecause }
       : toOutcome(result, entry, message, Date.now() - held.startedAt);
     if (acksLate) return this.settle(held, outcome);
-    const record = recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!;
+    const record = message.ignoreResult ? null : recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!;
     await this.carryOn(outcome, record); // acked already: its workflow goes on or is lost with it, as the task is
-    const stored = await this.attempt(() => this.ledger.store(record));
+    const stored = record ? await this.attempt(() => this.ledger.store(record)) : { ok: true as const, value: true };
     this.count(outcome);
     if (stored.ok) this.emit('task-finished', outcome, true);
     else this.emit('task-finished', outcome, false, { error: stored.error, runsAgain: false });
@@ -314,7 +316,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async settle(held: Held, outcome: Outcome): Promise<Reservation | undefined> {
     const { hostname, maxMessageBytes } = this.options;
     const entry = outcome.message ? this.options.registry.get(outcome.message.task) : undefined;
-    const record = recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
+    const record = outcome.message?.ignoreResult ? null : recordFor(outcome, hostname, held.startedAt, entry?.task.options.ignoreResult);
     if (!(await this.carryOn(outcome, record))) {
       this.emit('task-finished', outcome, false, { error: new Error('its workflow\'s next steps could not be stored'), runsAgain: true });
       return undefined;

@@ -1,0 +1,55 @@
+import type { Lease, Reservation } from '../../brokers/broker.js';
+import { decodeMessage, type Envelope, type TaskMessage } from '../../message.js';
+import { fromCeleryParts, toCeleryParts } from '../wire.js';
+import { decodeKombu, encodeKombu } from './envelope.js';
+
+/**
+ * Between kombu's list elements and tq's reservations. A tq lease on a Celery
+ * delivery is its delivery_tag plus the token of this take: the tag finds the
+ * unacked entry, the token fences it (a message restored and taken again is
+ * held under a new token).
+ */
+export function leaseOf(id: string, tag: string, token: string): Lease {
+  return { id, token: `${token} ${tag}` };
+}
+
+export function tagOf(lease: Lease): { tag: string; token: string } {
+  const space = lease.token.indexOf(' ');
+  return { token: lease.token.slice(0, space), tag: lease.token.slice(space + 1) };
+}
+
+/** What one taken element becomes: a reservation whose body is tq's message, or one with the problem to dead-letter it with. */
+export function reservationOf(queue: string, tag: string, token: string, valid: boolean, raw: string): { reservation: Reservation; etaMs: number | null } {
+  const bad = (reason: string, id?: string) => ({
+    reservation: { id: id ?? tag, queue, body: raw, lease: leaseOf(id ?? tag, tag, token), deliveries: 1, problem: `not a Celery task message tq can run: ${reason}` },
+    etaMs: null,
+  });
+  if (!valid) return bad('not a kombu message (JSON with headers, properties and a delivery_tag)');
+  const kombu = decodeKombu(raw);
+  if (!kombu.ok) return bad(kombu.reason, kombu.id);
+  const decoded = fromCeleryParts(kombu.headers, kombu.body, queue, kombu.priority);
+  if (!decoded.ok) return bad(decoded.reason, decoded.id);
+  const m = decoded.message;
+  return {
+    reservation: { id: m.id, queue, body: JSON.stringify(m), lease: leaseOf(m.id, tag, token), deliveries: kombu.redelivered ? 2 : 1 },
+    etaMs: m.eta ? Date.parse(m.eta) : null,
+  };
+}
+
+/**
+ * The kombu element for a tq envelope (a send, a retry, a hand-back). The
+ * envelope's etaMs wins over the body's eta when later: a hand-back delays a
+ * message without changing its body, and on Redis Celery's only delay is the
+ * eta header (whoever takes it holds it until then).
+ */
+export function kombuElementOf(envelope: Envelope, maxBytes: number): { element: string; message: TaskMessage } {
+  const decoded = decodeMessage(envelope.body, maxBytes);
+  if (!decoded.ok) throw new Error(`tq built a message it cannot decode: ${decoded.reason}`);
+  const message = decoded.message;
+  if (envelope.etaMs !== null && envelope.etaMs > Date.now() && (message.eta === null || Date.parse(message.eta) < envelope.etaMs)) {
+    message.eta = new Date(envelope.etaMs).toISOString();
+  }
+  message.queue = envelope.queue;
+  message.priority = envelope.priority;
+  return { element: encodeKombu(toCeleryParts(message), envelope.queue), message };
+}
