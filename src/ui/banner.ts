@@ -13,13 +13,19 @@ export interface BannerInfo {
   beat: boolean;
 }
 
+/** Where results go: the broker itself (one store), or another store; with Celery's protocol, Celery's result backend on it. */
+function backendRow(config: BannerInfo['config']): string {
+  if (config.protocol === 'celery') return `${maskUrl(config.backendUrl)} (Celery's result backend; protocol celery)`;
+  return config.backendUrl === config.brokerUrl ? 'the broker (one store)' : maskUrl(config.backendUrl);
+}
+
 /** The worker's start-up banner, in the spirit of Celery's: who, where, how, what. Names are neutralised (safe-text.ts). */
 export function renderBanner(info: BannerInfo, color: boolean): string {
   const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
   const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
   const rows: [string, string][] = [
     ['broker', maskUrl(info.config.brokerUrl)],
-    ['backend', info.config.backendUrl === info.config.brokerUrl ? 'the broker (one store)' : maskUrl(info.config.backendUrl)],
+    ['backend', backendRow(info.config)],
     ['pool', `${info.pool} (concurrency: ${info.concurrency})`],
     ['queues', info.queues.join(', ')],
     ['tasks dir', info.config.tasksDir],

@@ -70,6 +70,12 @@ export class CeleryBackend implements Backend {
     await Promise.all([this.tq.close(), this.o.cluster?.close()]);
   }
 
+  /** Redis's maxmemory-policy (the worker warns unless it is noeviction: an evicted list loses queued tasks). */
+  async evictionPolicy(): Promise<string | null> {
+    const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
+    return reply[1] ?? null;
+  }
+
   getResult(id: string): Promise<ResultRecord | null> {
     return this.results.getResult(id);
   }

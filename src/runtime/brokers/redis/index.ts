@@ -16,7 +16,10 @@ export function createRedisBroker(options: BrokerOptions): FusedStore {
  * permission). The worker warns on both, and refuses to start with `--strict`.
  */
 export async function checkEvictionPolicy(broker: Broker): Promise<string | null> {
-  return broker instanceof RedisBroker ? broker.evictionPolicy() : null;
+  if (broker instanceof RedisBroker) return broker.evictionPolicy();
+  // Celery's layout on Redis (src/runtime/celery/) answers the same question of its own connection.
+  const other = broker as Partial<Pick<RedisBroker, 'evictionPolicy'>>;
+  return typeof other.evictionPolicy === 'function' ? other.evictionPolicy() : null;
 }
 
 /** Throws BROKER_REFUSED when a worker could not do its work on this Redis (ACL, out of memory, a replica…). */

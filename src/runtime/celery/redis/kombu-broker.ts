@@ -90,6 +90,12 @@ export class KombuBroker implements Broker {
     this.blocking?.disconnect();
   }
 
+  /** Redis's maxmemory-policy (the worker warns unless it is noeviction: an evicted list loses queued tasks). */
+  async evictionPolicy(): Promise<string | null> {
+    const reply = (await this.redis.config('GET', 'maxmemory-policy')) as string[];
+    return reply[1] ?? null;
+  }
+
   async enqueue(envelopes: readonly Envelope[]): Promise<string[]> {
     const pipeline = this.redis.pipeline();
     for (const envelope of envelopes) {
