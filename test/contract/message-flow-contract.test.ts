@@ -120,7 +120,8 @@ describe.each(flowHarnesses)('message flow contract: $name', (harness) => {
   it('runs a short delay sent after a long one first, and lists both with their eta', async () => {
     const broker = await env.open();
     const long = envelope({ etaMs: Date.now() + 3_600_000 });
-    const short = envelope({ etaMs: Date.now() + 400 });
+    // Long enough to still be scheduled when listed on a loaded machine (400 ms was not, in CI).
+    const short = envelope({ etaMs: Date.now() + 2_500 });
     await broker.enqueue([long]);
     await broker.enqueue([short]);
     const listed = await broker.listScheduled(10);

@@ -77,9 +77,10 @@ describe.each([sqliteSetup(), redisSetup(), amqpSetup('redis'), amqpSetup('sqlit
     const client = await d.client();
     const sent = await client.sendMany([1, 2, 3].map((n) => ({ name: 'add', options: { args: [n, n] } })));
     expect(JSON.parse((await d.cli(['purge', '-f', '--json'])).stdout)).toEqual({ default: 3 });
-    // A final state ends the wait at once (still waiting at the timeout would exit 5); `call --wait` exits 6 on it.
+    // A final state ends the wait at once (still waiting at the timeout would exit 5); REVOKED did not
+    // succeed, so `result --wait` exits 6 on it, as `call --wait` does.
     const waited = await d.cli(['result', sent[0]!.id, '--wait', '--timeout', '30']);
-    expect(waited.code).toBe(0);
+    expect(waited.code).toBe(6);
     expect(waited.stdout).toMatch(/state:\s+REVOKED/);
     expect(waited.stdout).toMatch(/Revoked: purged/);
     for (const r of sent) expect(JSON.parse((await d.cli(['result', r.id, '--json'])).stdout)).toMatchObject({ state: 'REVOKED', task: 'add', error: { message: 'purged' } });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli, type RunningCli } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
 
 const MATH = "import { task } from 'tq';\n\nexport const add = task((x: number, y: number) => x + y);\n";
 
@@ -93,8 +94,16 @@ describe('the project root and the files tq creates', () => {
     const root = userProject();
     const events = startCli(['events', '--json'], { cwd: root });
     workers.push(events);
-    const call = await runCli(['call', 'add', '2', '2'], { cwd: root });
-    expect(call.code).toBe(0);
-    await events.waitForOutput(new RegExp(`"task-sent"[^\\n]*${call.stdout.trim()}|${call.stdout.trim()}[^\\n]*"task-sent"`), 15_000);
+    // The follower shows new events only, and it may still be starting when a call is made: call
+    // until one of the calls shows up (the first call creates the file), rather than race its start.
+    const sent: string[] = [];
+    const shown = () => events.output().split('\n').some((line) => line.includes('"task-sent"') && sent.some((id) => line.includes(id)));
+    await waitFor(async () => {
+      if (shown()) return true;
+      const call = await runCli(['call', 'add', '2', '2'], { cwd: root });
+      if (call.code !== 0) throw new Error(`tq call exited ${call.code}: ${call.stderr}`);
+      sent.push(call.stdout.trim());
+      return shown();
+    }, 'a task-sent event of one of the calls', 30_000, 500);
   });
 });

@@ -3,8 +3,13 @@ import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from 'amqp
 import { maskUrl, type RedisTlsOptions } from '../../config.js';
 import { TqError } from '../../errors.js';
 
-/** `open()` gives up after this long, so `tq call` never hangs on a dead RabbitMQ. */
-export const CONNECT_TIMEOUT_MS = 4_000;
+/**
+ * `open()` gives up after this long, so `tq call` never hangs on a dead RabbitMQ. Longer than
+ * Redis's 4 s: AMQP's handshake is several round trips through RabbitMQ's Erlang processes,
+ * and on a busy 2-core machine (a full test run) it was seen to take over 4 s. A refused
+ * port still fails at once.
+ */
+export const CONNECT_TIMEOUT_MS = 10_000;
 /** Heartbeat asked for unless the URL says (?heartbeat=N): a frozen peer is cut after about two of them. */
 const DEFAULT_HEARTBEAT_S = 10;
 /** Pause between reconnect attempts: first, and at most (so a worker consumes again within ~1 s). */

@@ -37,6 +37,10 @@ export function createConnection(url: string, role: ConnectionRole, tls: RedisTl
     // and finishes are batched into one script call by FinishBatcher.
     enableAutoPipelining: false,
     connectionName: `tq:${role}`,
+    // ioredis's ready check sends INFO after connecting; a SUBSCRIBE issued meanwhile puts the
+    // connection in subscriber mode first and the INFO fails ("only subscriber commands may be
+    // used"). A subscriber needs no check: it sends nothing that a loading Redis would refuse.
+    enableReadyCheck: role !== 'subscriber',
     retryStrategy: (times) => (wasReady ? Math.min(times * 50, MAX_RECONNECT_DELAY_MS) : null),
   };
   if (/^rediss:/i.test(url)) options.tls = tlsOptions(tls ?? {});
