@@ -5,6 +5,7 @@ import { startRedisServer } from '../test/support/redis-server.js';
 import { printTable, rate, startWorker, type Row } from './support.js';
 
 const N = 20_000;
+const DRAIN_DEADLINE_MS = 300_000;
 const PYTHON = '/usr/bin/python3';
 const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
 
@@ -58,12 +59,15 @@ async function drain(source: string, url: string, start: () => Promise<{ stop():
     const db = Number(url.split('/').pop());
     for (const key of await from.keys('*')) await from.copy(key, key, 'DB', db, 'REPLACE');
     const worker = await start();
+    // A worker that cannot drain (a crash, a task it does not know) ends the bench with a message, not a hang.
+    const deadline = Date.now() + DRAIN_DEADLINE_MS;
     try {
-      for (;;) {
+      while (Date.now() < deadline) {
         const [s, e] = await redis.mget('bench:start', 'bench:end');
         if (s && e) return Math.round((Number(e) - Number(s)) * 1000);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      throw new Error(`the worker did not drain ${N} messages within ${DRAIN_DEADLINE_MS / 1000} s (${await redis.llen('celery')} left in 'celery')`);
     } finally {
       await worker.stop();
     }
