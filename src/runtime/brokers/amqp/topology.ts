@@ -107,13 +107,22 @@ export function bandOfLadderKey(routingKey: string): string {
   return routingKey.split('.').slice(LADDER_TOP + 1).join('.');
 }
 
-/** The routing key that holds `delayMs` (capped at MAX_LADDER_DELAY_MS) in the ladder, then reaches `band`. */
-export function ladderRoutingKey(delayMs: number, band: string): string {
+/**
+ * Where a message that waits `delayMs` (capped at MAX_LADDER_DELAY_MS) enters
+ * the ladder, and the routing key that holds it there, then reaches `band`.
+ * It enters at the exchange of its highest set bit, not at LADDER_TOP's: the
+ * levels above would only pass it on (their bits are 0), and each pass is a
+ * topic match of the whole key inside RabbitMQ — a burst of delayed sends
+ * made RabbitMQ route ~40 exchanges per message, seconds for a thousand on a
+ * loaded machine, and every message of the burst was that much late.
+ */
+export function ladderEntry(delayMs: number, band: string): { level: number; routingKey: string } {
   let rest = BigInt(Math.max(1, Math.min(Math.ceil(delayMs), MAX_LADDER_DELAY_MS)));
+  const level = rest.toString(2).length - 1;
   const bits: string[] = [];
-  for (let level = 0; level <= LADDER_TOP; level++) {
+  for (let l = 0; l <= LADDER_TOP; l++) {
     bits.push(rest & 1n ? '1' : '0');
     rest >>= 1n;
   }
-  return `${bits.reverse().join('.')}.${band}`;
+  return { level, routingKey: `${bits.reverse().join('.')}.${band}` };
 }
