@@ -24,7 +24,8 @@ import { DEAD_LETTER_CAP } from '../broker.js';
  * of 2^L ms, so every message in it expires in arrival order. A delay is
  * written in binary in the routing key, highest level first: each level's
  * exchange routes the message into its queue when the level's bit is 1, or on
- * to the next level's exchange when it is 0. A queue dead-letters what expires
+ * to the next level's exchange when it is 0; a sender publishes to the
+ * exchange of the delay's highest set bit (see ladderEntry). A queue dead-letters what expires
  * to the next level's exchange (at-least-once), so the message spends exactly
  * the sum of its set bits' TTLs in the ladder; level 0 hands it to
  * tq.delay.deliver, which routes it to its band by the queue name that ends the
