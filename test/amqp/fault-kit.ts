@@ -11,18 +11,13 @@ import { readRuns, TASKS_DIR, type Run } from '../redis/fault-kit.js';
 
 export { tally, type Run } from '../redis/fault-kit.js';
 
-export interface AmqpRigOptions {
-  /** AMQP heartbeat in seconds for every connection of the rig (?heartbeat=N): how soon RabbitMQ cuts a frozen worker. */
-  heartbeatS?: number;
-}
-
 /**
  * Around a describe block: one private RabbitMQ node for the file (booting one
  * takes seconds), and per test a rig on it with its own key prefix (so its own
  * queues), its own redis-server as the result backend and its own run log,
  * closed after its test whatever happened.
  */
-export function useAmqpRig(): { start(options?: AmqpRigOptions): Promise<AmqpRig>; readonly rabbit: RabbitServer } {
+export function useAmqpRig(): { start(): Promise<AmqpRig>; readonly rabbit: RabbitServer } {
   let rabbit: RabbitServer | undefined;
   let rig: AmqpRig | undefined;
   let n = 0;
@@ -35,7 +30,7 @@ export function useAmqpRig(): { start(options?: AmqpRigOptions): Promise<AmqpRig
     rig = undefined;
   }, 30_000);
   return {
-    start: async (options) => (rig = await startAmqpRig(rabbit!, `tqfault${n++}:`, options)),
+    start: async () => (rig = await startAmqpRig(rabbit!, `tqfault${n++}:`)),
     get rabbit() {
       return rabbit!;
     },
@@ -52,11 +47,13 @@ export function useAmqpRig(): { start(options?: AmqpRigOptions): Promise<AmqpRig
 export interface AmqpRig {
   rabbit: RabbitServer;
   backend: RedisServer;
-  /** The broker URL every process of the rig uses (with its heartbeat). */
-  brokerUrl: string;
   client: Client;
   queue: string;
-  startWorker(name: string, options?: { concurrency?: number }): Promise<RunningCli>;
+  /**
+   * Starts a worker; `heartbeatS` sets its AMQP heartbeat (?heartbeat=N in its broker URL): how soon
+   * RabbitMQ cuts it when it freezes (default 10 s).
+   */
+  startWorker(name: string, options?: { concurrency?: number; heartbeatS?: number }): Promise<RunningCli>;
   /** Sends `work(n, ms)` for each n in one bulk call (confirmed by RabbitMQ when it resolves); returns the task ids by n. */
   send(ns: number[], ms: number, extra?: (n: number) => { countdown?: number }): Promise<string[]>;
   results(ids: readonly string[]): Promise<(ResultRecord | null)[]>;
@@ -68,13 +65,12 @@ export interface AmqpRig {
   close(): Promise<void>;
 }
 
-export async function startAmqpRig(rabbit: RabbitServer, keyPrefix: string, options: AmqpRigOptions = {}): Promise<AmqpRig> {
+export async function startAmqpRig(rabbit: RabbitServer, keyPrefix: string): Promise<AmqpRig> {
   const backend = await startRedisServer();
   const dir = mkdtempSync(join(tmpdir(), 'tq-amqp-faults-'));
   const log = join(dir, 'runs.log');
   const queue = 'faults';
-  const brokerUrl = options.heartbeatS ? `${rabbit.url}?heartbeat=${options.heartbeatS}` : rabbit.url;
-  const client = await createClient({ cwd: dir, brokerUrl, backendUrl: backend.url, keyPrefix, defaultQueue: queue });
+  const client = await createClient({ cwd: dir, brokerUrl: rabbit.url, backendUrl: backend.url, keyPrefix, defaultQueue: queue });
   const workers: RunningCli[] = [];
   const runs = () => readRuns(log);
   const results = (ids: readonly string[]) => Promise.all(ids.map((id) => client.backend.getResult(id)));
@@ -82,10 +78,10 @@ export async function startAmqpRig(rabbit: RabbitServer, keyPrefix: string, opti
   return {
     rabbit,
     backend,
-    brokerUrl,
     client,
     queue,
-    async startWorker(name, { concurrency = 10 } = {}) {
+    async startWorker(name, { concurrency = 10, heartbeatS } = {}) {
+      const brokerUrl = heartbeatS ? `${rabbit.url}?heartbeat=${heartbeatS}` : rabbit.url;
       const args = ['worker', '--broker', brokerUrl, '--pool', 'async', '-c', String(concurrency), '-Q', queue, '-n', name, '--tasks', TASKS_DIR];
       // TQ_LEASE_MS sets how often the worker asks the broker which of its deliveries' channels closed.
       const env = { TQ_BACKEND_URL: backend.url, TQ_KEY_PREFIX: keyPrefix, TQ_LEASE_MS: '2000', TQ_FAULT_LOG: log };
