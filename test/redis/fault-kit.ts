@@ -57,16 +57,7 @@ export async function startFaultRig(options: { appendonly?: boolean } = {}): Pro
   const client = await createClient({ cwd: dir, brokerUrl: server.url, defaultQueue: queue });
   const workers: RunningCli[] = [];
 
-  const runs = (): Run[] => {
-    if (!existsSync(log)) return [];
-    return readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((line) => /^\d+ \S+ \d+ \d+$/.test(line)) // a line cut by a SIGKILL mid-write is not a run
-      .map((line) => {
-        const [n, worker, startedAt, finishedAt] = line.split(' ');
-        return { n: Number(n), worker: worker!, startedAt: Number(startedAt), finishedAt: Number(finishedAt) };
-      });
-  };
+  const runs = (): Run[] => readRuns(log);
 
   return {
     server,
@@ -100,6 +91,18 @@ export async function startFaultRig(options: { appendonly?: boolean } = {}): Pro
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The runs the fixture tasks logged to `log` (see test/fixtures/redis-tasks). */
+export function readRuns(log: string): Run[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((line) => /^\d+ \S+ \d+ \d+$/.test(line)) // a line cut by a SIGKILL mid-write is not a run
+    .map((line) => {
+      const [n, worker, startedAt, finishedAt] = line.split(' ');
+      return { n: Number(n), worker: worker!, startedAt: Number(startedAt), finishedAt: Number(finishedAt) };
+    });
 }
 
 /** Counts lost (never ran and no SUCCESS) and duplicated runs over tasks 0..total-1. */

@@ -10,7 +10,7 @@ import type { Delivery } from './inbox.js';
 import { Listings } from './listings.js';
 import { Publisher, type Outgoing } from './publisher.js';
 import { AmqpSession } from './session.js';
-import { LADDER_TOP, ladderRoutingKey, namesFor, type Names } from './topology.js';
+import { ladderEntry, namesFor, type Names } from './topology.js';
 
 /** A delayed message that arrives this much before its eta goes round the ladder again. */
 const EARLY_MS = 5;
@@ -182,11 +182,12 @@ export class AmqpBroker implements Broker {
 
   private async publishAll(items: { envelope: Envelope; body: string }[]): Promise<void> {
     const queues = new Set(items.map((i) => i.envelope.queue));
-    const now = Date.now();
-    const delayed = items.some((i) => (i.envelope.etaMs ?? 0) > now);
+    const delayed = items.some((i) => (i.envelope.etaMs ?? 0) > Date.now());
     await Promise.all([...queues].map((q) => this.declarations.queue(q)));
     if (delayed) await this.declarations.ladder();
     for (const q of queues) this.knownQueues.add(q);
+    // Delays count from now, after the declarations: the first delayed send declares the whole ladder (seconds on a loaded machine), and a delay counted from before that made its messages late by as much.
+    const now = Date.now();
     await this.publisher.publish(items.map(({ envelope, body }) => this.outgoing(envelope, body, now)));
   }
 
@@ -194,7 +195,8 @@ export class AmqpBroker implements Broker {
     const band = this.names.band(e.queue, e.priority);
     const options = { persistent: true, messageId: e.id, contentType: 'application/json', contentEncoding: 'utf-8', timestamp: Math.floor(now / 1000), headers: { 'x-tq-queue': e.queue, 'x-tq-eta': e.etaMs ?? 0 } };
     if (!e.etaMs || e.etaMs <= now) return { exchange: '', routingKey: band, body, options };
-    return { exchange: this.names.ladder(LADDER_TOP), routingKey: ladderRoutingKey(e.etaMs - now, band), body, options };
+    const { level, routingKey } = ladderEntry(e.etaMs - now, band);
+    return { exchange: this.names.ladder(level), routingKey, body, options };
   }
 
   /** A dead letter's body as a ready message of its queue again. */

@@ -24,7 +24,8 @@ import { DEAD_LETTER_CAP } from '../broker.js';
  * of 2^L ms, so every message in it expires in arrival order. A delay is
  * written in binary in the routing key, highest level first: each level's
  * exchange routes the message into its queue when the level's bit is 1, or on
- * to the next level's exchange when it is 0. A queue dead-letters what expires
+ * to the next level's exchange when it is 0; a sender publishes to the
+ * exchange of the delay's highest set bit (see ladderEntry). A queue dead-letters what expires
  * to the next level's exchange (at-least-once), so the message spends exactly
  * the sum of its set bits' TTLs in the ladder; level 0 hands it to
  * tq.delay.deliver, which routes it to its band by the queue name that ends the
@@ -107,13 +108,22 @@ export function bandOfLadderKey(routingKey: string): string {
   return routingKey.split('.').slice(LADDER_TOP + 1).join('.');
 }
 
-/** The routing key that holds `delayMs` (capped at MAX_LADDER_DELAY_MS) in the ladder, then reaches `band`. */
-export function ladderRoutingKey(delayMs: number, band: string): string {
+/**
+ * Where a message that waits `delayMs` (capped at MAX_LADDER_DELAY_MS) enters
+ * the ladder, and the routing key that holds it there, then reaches `band`.
+ * It enters at the exchange of its highest set bit, not at LADDER_TOP's: the
+ * levels above would only pass it on (their bits are 0), and each pass is a
+ * topic match of the whole key inside RabbitMQ — a burst of delayed sends
+ * made RabbitMQ route ~40 exchanges per message, seconds for a thousand on a
+ * loaded machine, and every message of the burst was that much late.
+ */
+export function ladderEntry(delayMs: number, band: string): { level: number; routingKey: string } {
   let rest = BigInt(Math.max(1, Math.min(Math.ceil(delayMs), MAX_LADDER_DELAY_MS)));
+  const level = rest.toString(2).length - 1;
   const bits: string[] = [];
-  for (let level = 0; level <= LADDER_TOP; level++) {
+  for (let l = 0; l <= LADDER_TOP; l++) {
     bits.push(rest & 1n ? '1' : '0');
     rest >>= 1n;
   }
-  return `${bits.reverse().join('.')}.${band}`;
+  return { level, routingKey: `${bits.reverse().join('.')}.${band}` };
 }
