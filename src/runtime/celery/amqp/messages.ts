@@ -40,7 +40,8 @@ export function decodeDelivery(queue: string, m: Message): CeleryDecode {
     return { ok: false, id, reason: `content_encoding ${JSON.stringify(contentEncoding)} is not utf-8` };
   }
   let headers: Record<string, unknown> | null = null;
-  if (raw) {
+  // amqplib gives {} for a message without headers: no task id and no name is no Celery message at all.
+  if (raw && (raw.id !== undefined || raw.task !== undefined)) {
     headers = {};
     for (const [k, v] of Object.entries(raw)) if (!TQ_HEADER.test(k) && k !== 'x-death') headers[k] = v;
   }
