@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCeleryVhost, listQueues, type CeleryVhost } from '../support/celery-amqp.js';
+import { rabbitmqctl } from '../support/rabbitmq-server.js';
 import { TestDeployment } from '../support/project.js';
 import { runPythonSnippet, startCeleryWorker, type CeleryWorker } from '../support/python-celery.js';
 import { startRedisServer, type RedisServer } from '../support/redis-server.js';
@@ -118,4 +119,19 @@ describe('fault: workers killed while holding Celery messages (RabbitMQ)', () =>
     expect(ids.filter((id) => !counts.has(id))).toEqual([]);
     expect([...counts.values()].flat()).toContain('tq');
   }, 240_000);
+
+  it("reconnects when RabbitMQ closes the tq worker's connection: the eta messages it held come back and run once, and new calls run", async () => {
+    const { broker, backend, env, runLog } = deploy();
+    const w = await deployment.worker(TASKS, ['-P', 'async', '-c', '4'], env);
+    const sentAt = Date.now();
+    const ids = await sendFromPython(broker, backend, 8, 0, 1, 8);
+    await waitFor(() => celeryQueue(vhost!.name)?.messages_unacknowledged === 8, 'the tq worker to hold the 8 eta messages', 20_000, 100);
+    rabbitmqctl(['close_all_connections', '-p', vhost!.name, 'tq test: connection dropped']); // this test's vhost only
+    expect(Date.now() - sentAt).toBeLessThan(8_000); // dropped while they were still held, not yet due
+    const counts = await allRan(runLog, ids, 30_000);
+    expect([...counts.values()].map((who) => who.length)).toEqual(Array(8).fill(1));
+    const more = await sendFromPython(broker, backend, 3, 0, 1, 0);
+    await allRan(runLog, more, 30_000);
+    expect(w.output()).not.toMatch(/uncaught|unhandled/i);
+  }, 120_000);
 });
