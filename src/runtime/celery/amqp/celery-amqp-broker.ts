@@ -151,7 +151,9 @@ export class CeleryAmqpBroker implements Broker {
     const held = this.held.get(lease.token);
     if (!held || !this.holds(lease)) return false;
     const notes = { 'x-tq-reason': truncate(reason, 1000), 'x-tq-dead-at': Date.now(), 'x-tq-queue': held.queue };
-    const body = deadLetterBody(held.message.content.toString('utf8'), this.maxBytes);
+    // Whole and byte-exact when it could have run (a binary body stays binary); a larger one is cut.
+    const content = held.message.content;
+    const body = content.length <= this.maxBytes ? content : deadLetterBody(content.toString('utf8'), this.maxBytes);
     await this.declarations.queue(held.queue);
     await this.publisher.publish([{ exchange: '', routingKey: this.names.dead(held.queue), body, options: { ...republishOptions(held.message, notes), messageId: lease.id } }]);
     return this.settle(lease, (channel, message) => channel.ack(message));
