@@ -1,3 +1,4 @@
+import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningCli } from '../support/cli.js';
@@ -81,7 +82,42 @@ describe('Celery layout on RabbitMQ', () => {
   }, 60_000);
 });
 
+describe('Celery layout on RabbitMQ: existing queues and shutdown', () => {
+  it('uses a Celery queue that exists with other arguments (task_queue_max_priority) as it is', async () => {
+    const { broker, backend, env } = await deploy();
+    const conn = await amqp.connect(broker);
+    await (await conn.createChannel()).assertQueue('celery', { durable: true, arguments: { 'x-max-priority': 10 } });
+    await conn.close();
+    tq = await deployment.worker(TASKS, ['-P', 'async'], env);
+    expect(await py(broker, backend, "app.conf.task_queue_max_priority = 10\nr = app.send_task('add', (4, 5), priority=7)\nprint(r.get(timeout=30))")).toBe('9');
+    expect(JSON.stringify(listQueues(vhost!.name).find((q) => q.name === 'celery')!.arguments)).toContain('x-max-priority'); // RabbitMQ kept Celery's queue as it was
+  }, 60_000);
+
+  it('hands the eta messages it holds back to the queue at once on a warm shutdown (SIGTERM)', async () => {
+    const { broker, backend, env } = await deploy();
+    tq = await deployment.worker(TASKS, ['-P', 'async'], env);
+    await py(broker, backend, "for i in range(3):\n    app.send_task('add', (i, i), countdown=60)");
+    await waitFor(() => listQueues(vhost!.name).find((q) => q.name === 'celery')?.messages_unacknowledged === 3, 'the worker to hold the 3 eta messages', 20_000, 100);
+    tq.signal('SIGTERM');
+    expect(await tq.exited).toBe(0);
+    expect(listQueues(vhost!.name).find((q) => q.name === 'celery')).toMatchObject({ messages: 3, messages_unacknowledged: 0 });
+  }, 60_000);
+});
+
 describe('Python client → tq worker (RabbitMQ, Celery layout)', () => {
+  it("lets RabbitMQ drop a call that expires while queued, as Celery 5.2 does (expires is also the message TTL), from Python and from tq", async () => {
+    const { broker, backend, env } = await deploy();
+    const id = await py(broker, backend, "r = app.send_task('add', (2, 2), expires=0.5)\nprint(r.id)");
+    const sent = await deployment.cli(['call', 'add', '1', '1', '--expires', '30', '--tasks', TASKS], env);
+    const fromTq = await takeOne(broker, 'celery'); // Python's expired first: RabbitMQ drops it at the head
+    expect(fromTq!.properties.headers!.id).toBe(sent.stdout.trim());
+    expect(Number(fromTq!.properties.expiration)).toBeGreaterThan(25_000);
+    expect(Number(fromTq!.properties.expiration)).toBeLessThanOrEqual(30_000);
+    tq = await deployment.worker(TASKS, ['-P', 'async'], env);
+    expect(await py(broker, backend, `from celery.result import AsyncResult\nprint(AsyncResult('${id}', app=app).state)`)).toBe('PENDING');
+    expect(tq.output()).not.toContain(id);
+  }, 60_000);
+
   it("runs a Python send_task('add', (2, 3)) and Python's AsyncResult.get() reads 5", async () => {
     const { broker, backend, env } = await deploy();
     tq = await deployment.worker(TASKS, ['-P', 'async'], env);

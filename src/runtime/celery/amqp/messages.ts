@@ -14,6 +14,12 @@ import { fromCeleryParts, toCeleryParts, type CeleryDecode } from '../wire.js';
  * x-max-priority at all), the reverse of tq's 0-first; AMQP priority is
  * 9 − tq priority both ways, so a priority keeps its meaning on either side.
  * kombu sends 0 when a caller gave none: tq priority 9.
+ *
+ * Expires: Celery 5.2 also sets it as the AMQP per-message TTL (expiration),
+ * and so does tq. A message that expires while queued is dropped by RabbitMQ
+ * and no state is written (Celery's own behaviour on RabbitMQ: the result
+ * stays PENDING); one that expires after delivery (held for its eta,
+ * prefetched) is recorded REVOKED 'expired' by the worker that has it.
  */
 
 /** Headers tq's own publisher adds (publish ids for confirms, dead-letter notes); never passed on as the caller's. */
@@ -70,6 +76,8 @@ export function celeryPublish(envelope: Envelope, maxBytes: number): { body: str
     priority: amqpPriority(parts.properties.priority),
     messageId: message.id,
   };
+  // As Celery 5.2's send_task: expires is also the message's TTL, so RabbitMQ drops it if it expires while queued.
+  if (message.expires !== null) options.expiration = String(Math.max(0, Math.round(Date.parse(message.expires) - Date.now())));
   return { body: parts.body, options, message };
 }
 
