@@ -188,6 +188,27 @@ describe('Python client → tq worker (RabbitMQ, Celery layout)', () => {
   }, 60_000);
 });
 
+describe('dead letters on RabbitMQ', () => {
+  it('dead-letters a Python call whose retries are exhausted, lists it, and `tq control requeue-dead` puts it back as it came', async () => {
+    const { broker, backend, env } = await deploy();
+    tq = await deployment.worker(TASKS, ['-P', 'async', '-l', 'debug'], env);
+    // retries=3 of flaky's 3: its first (failing) run in this worker exhausts them.
+    const id = await py(broker, backend, "r = app.send_task('flaky', ('kd',), retries=3)\nprint(r.id)");
+    const letters = await waitFor(async () => {
+      const dead = await deployment.cli(['inspect', 'dead', '--json'], env);
+      const all = Object.values(JSON.parse(dead.stdout) as Record<string, { id: string; reason: string }[]>).flat();
+      return all.length > 0 ? all : null;
+    }, 'the dead letter', 20_000, 200);
+    expect(letters).toEqual([expect.objectContaining({ id, reason: expect.stringMatching(/retries exhausted after 3/) })]);
+    const requeued = await deployment.cli(['control', 'requeue-dead'], env);
+    expect(requeued.code).toBe(0);
+    expect(requeued.stdout).toMatch(/re-queued 1 dead letter/);
+    // Back in 'celery' and read as the same Celery task: the worker knows it finished (FAILURE, first final result wins) and acks it unrun.
+    await tq.waitForOutput(new RegExp(`flaky\\[${id}\\] already finished`), 20_000);
+    expect(await readyCount(broker, 'tq.celery.dead')).toBe(0);
+  }, 60_000);
+});
+
 describe('tq client → Python worker (RabbitMQ, Celery layout)', () => {
   it('runs `tq call add 2 3 --wait` on a Python celery worker, and tq reads 5', async () => {
     const { broker, backend, env } = await deploy();
