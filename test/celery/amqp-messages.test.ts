@@ -31,6 +31,8 @@ describe('Celery messages on AMQP', () => {
     const etaMs = Date.now() + 60_000;
     const { options } = celeryPublish({ ...encodeMessage(base, 1 << 20), etaMs }, 1 << 20);
     expect(Date.parse(String(options.headers!.eta))).toBe(etaMs);
+    // Six fraction digits, as Python writes them: Celery 5.2's parse_iso8601 reads the digits as microseconds.
+    expect(String(options.headers!.eta)).toMatch(/T\d\d:\d\d:\d\d\.\d{6}\+00:00$/);
   });
 
   it('says why a delivery is not a Celery task message, without throwing', () => {
