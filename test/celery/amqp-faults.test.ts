@@ -73,11 +73,13 @@ describe('fault: workers killed while holding Celery messages (RabbitMQ)', () =>
   it('a tq worker SIGKILLed three times while holding deliveries and eta messages: the next tq worker runs every one, 0 lost', async () => {
     const { broker, backend, env, runLog } = deploy();
     // Every fifth with a 15 s countdown: the killed workers die holding those too.
-    const ids = await sendFromPython(broker, backend, 200, 250, 5, 15);
+    const ids = await sendFromPython(broker, backend, 300, 250, 5, 15);
     for (let kill = 0; kill < 3; kill++) {
       const before = runs(runLog).size;
-      const w = await deployment.worker(TASKS, ['-P', 'async', '-c', '8'], env);
-      await waitFor(() => runs(runLog).size >= before + 20, 'some runs before the kill', 30_000);
+      const w = await deployment.worker(TASKS, ['-P', 'async', '-c', '4'], env);
+      await waitFor(() => runs(runLog).size >= before + 12, 'some runs before the kill', 30_000).catch((err: Error) => {
+        throw new Error(`${err.message} (kill ${kill}, ${runs(runLog).size} run)\n${w.output().slice(-3000)}`);
+      });
       const held = celeryQueue(vhost!.name)?.messages_unacknowledged ?? 0;
       w.signal('SIGKILL');
       await w.exited;

@@ -108,6 +108,7 @@ describe('Python client → tq worker (RabbitMQ, Celery layout)', () => {
   it("lets RabbitMQ drop a call that expires while queued, as Celery 5.2 does (expires is also the message TTL), from Python and from tq", async () => {
     const { broker, backend, env } = await deploy();
     const id = await py(broker, backend, "r = app.send_task('add', (2, 2), expires=0.5)\nprint(r.id)");
+    await new Promise((resolve) => setTimeout(resolve, 600)); // let its TTL pass while it is queued: what is tested
     const sent = await deployment.cli(['call', 'add', '1', '1', '--expires', '30', '--tasks', TASKS], env);
     const fromTq = await takeOne(broker, 'celery'); // Python's expired first: RabbitMQ drops it at the head
     expect(fromTq!.properties.headers!.id).toBe(sent.stdout.trim());

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { DeadLetter } from '../../cluster.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
@@ -12,6 +11,7 @@ import type { CeleryDecode } from '../wire.js';
 import { CeleryConsumer } from './consumer.js';
 import { CeleryAmqpListings } from './listings.js';
 import { celeryAmqpNames, CeleryDeclarations, type CeleryAmqpNames } from './layout.js';
+import { DeliveryLeases } from './leases.js';
 import { celeryPublish, decodeDelivery, republishOptions } from './messages.js';
 
 /**
@@ -60,9 +60,8 @@ export class CeleryAmqpBroker implements Broker {
   private readonly listings: CeleryAmqpListings;
   private readonly inbox = new Inbox();
   private readonly decoded = new WeakMap<ConsumeMessage, CeleryDecode>();
-  private readonly held = new Map<string, { message: ConsumeMessage; queue: string; epoch: number; since: number }>();
+  private readonly leases: DeliveryLeases;
   private readonly etas = new HeldEtas();
-  private readonly nonce = randomBytes(4).toString('base64url');
   private readonly maxBytes: number;
   private readonly knownQueues: Set<string>;
   private window = 1;
@@ -75,12 +74,13 @@ export class CeleryAmqpBroker implements Broker {
     this.declarations = new CeleryDeclarations(this.session, this.names);
     this.publisher = new Publisher(this.session);
     this.consumer = new CeleryConsumer(this.session, this.declarations, (q, m) => this.admit(q, m), (ch, q) => this.handBackWaiting(ch, q));
+    this.leases = new DeliveryLeases(this.session, () => this.consumer.current);
     this.listings = new CeleryAmqpListings(this.session, this.names, this.declarations, this.publisher);
     this.maxBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.knownQueues = new Set(options.queues ?? []);
     this.session.onConsumeLost = () => {
       // RabbitMQ has every unacked delivery of that channel back, held etas included.
-      this.held.clear();
+      this.leases.clear();
       this.etas.drain();
       this.inbox.clear();
       this.consumer.lost();
@@ -127,47 +127,47 @@ export class CeleryAmqpBroker implements Broker {
 
   /** Acks a delivery; with `next`, hands back what is already ready here. Refused for a lease of a closed channel. */
   async ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome> {
-    const accepted = this.settle(lease, (channel, message) => channel.ack(message));
+    const accepted = this.leases.ack(lease);
     const more = accepted && next && next.max > 0 ? this.takeReady(next.queues, next.max) : [];
     return { accepted, next: more };
   }
 
   /** Publishes the new Celery message (its eta the delay), confirmed, then acks the old. Fenced. */
   async retry(lease: Lease, envelope: Envelope): Promise<boolean> {
-    if (!this.holds(lease)) return false;
+    if (!this.leases.holds(lease)) return false;
     await this.publishAll([envelope]);
-    return this.settle(lease, (channel, message) => channel.ack(message));
+    return this.leases.ack(lease);
   }
 
   /** Hands deliveries back to their queue at once (nack, requeue): RabbitMQ keeps their place. */
   async release(leases: readonly Lease[]): Promise<number> {
     let n = 0;
-    for (const lease of leases) if (this.settle(lease, (channel, message) => channel.nack(message, false, true))) n++;
+    for (const lease of leases) if (this.leases.settle(lease, (channel, message) => channel.nack(message, false, true))) n++;
     return n;
   }
 
   /** Copies the message as it arrived into tq's dead-letter queue with the reason (confirmed), then acks it. Fenced. */
   async deadLetter(lease: Lease, reason: string): Promise<boolean> {
-    const held = this.held.get(lease.token);
-    if (!held || !this.holds(lease)) return false;
+    const held = this.leases.get(lease);
+    if (!held || !this.leases.holds(lease)) return false;
     const notes = { 'x-tq-reason': truncate(reason, 1000), 'x-tq-dead-at': Date.now(), 'x-tq-queue': held.queue };
     // Whole and byte-exact when it could have run (a binary body stays binary); a larger one is cut.
     const content = held.message.content;
     const body = content.length <= this.maxBytes ? content : deadLetterBody(content.toString('utf8'), this.maxBytes);
     await this.declarations.queue(held.queue);
     await this.publisher.publish([{ exchange: '', routingKey: this.names.dead(held.queue), body, options: { ...republishOptions(held.message, notes), messageId: lease.id } }]);
-    return this.settle(lease, (channel, message) => channel.ack(message));
+    return this.leases.ack(lease);
   }
 
   /** Nothing to renew (the channel is the lease); returns the leases whose channel has closed. */
   async extendLeases(leases: readonly Lease[]): Promise<Lease[]> {
-    return leases.filter((l) => !this.holds(l));
+    return leases.filter((l) => !this.leases.holds(l));
   }
 
   /** Only eta messages this process holds can be taken out by id (acked); RabbitMQ cannot remove a queued one. */
   async removeWaiting(ids: readonly string[]): Promise<string[]> {
     const removed: string[] = [];
-    for (const r of this.etas.remove(ids)) if (this.settle(r.lease, (channel, message) => channel.ack(message))) removed.push(r.id);
+    for (const r of this.etas.remove(ids)) if (this.leases.ack(r.lease)) removed.push(r.id);
     return removed;
   }
 
@@ -238,34 +238,7 @@ export class CeleryAmqpBroker implements Broker {
   }
 
   private lease(d: Delivery): Reservation {
-    const epoch = this.session.consumeEpoch;
-    const token = `${this.nonce}.${epoch}.${d.message.fields.deliveryTag}`;
-    this.held.set(token, { message: d.message, queue: d.queue, epoch, since: Date.now() });
-    const decoded = this.decoded.get(d.message) ?? decodeDelivery(d.queue, d.message);
-    const deliveries = d.message.fields.redelivered ? 2 : 1;
-    if (!decoded.ok) {
-      const id = decoded.id ?? `amqp:${token}`;
-      return { id, queue: d.queue, body: d.message.content.toString('utf8'), lease: { id, token }, deliveries, problem: `not a Celery task message tq can run: ${decoded.reason}` };
-    }
-    const m = decoded.message;
-    return { id: m.id, queue: d.queue, body: JSON.stringify(m), lease: { id: m.id, token }, deliveries };
-  }
-
-  private holds(lease: Lease): boolean {
-    const held = this.held.get(lease.token);
-    return held !== undefined && held.epoch === this.session.consumeEpoch && this.consumer.current !== undefined;
-  }
-
-  private settle(lease: Lease, how: (channel: Channel, message: ConsumeMessage) => void): boolean {
-    const held = this.held.get(lease.token);
-    if (!held || !this.holds(lease)) return false;
-    this.held.delete(lease.token);
-    try {
-      how(this.consumer.current!, held.message);
-      return true;
-    } catch {
-      return false; // the channel closed under us: RabbitMQ hands the message to another consumer
-    }
+    return this.leases.lease(d, this.decoded.get(d.message) ?? decodeDelivery(d.queue, d.message));
   }
 
   /** A cancelled consumer's waiting deliveries go back to RabbitMQ, in place. */
@@ -281,17 +254,17 @@ export class CeleryAmqpBroker implements Broker {
   }
 
   private async refreshHeld(): Promise<void> {
-    const old = this.etas.list().filter(({ reservation: r }) => Date.now() - (this.held.get(r.lease.token)?.since ?? Date.now()) > HOLD_REFRESH_MS);
+    const old = this.etas.list().filter(({ reservation: r }) => Date.now() - (this.leases.get(r.lease)?.since ?? Date.now()) > HOLD_REFRESH_MS);
     for (const { reservation: r } of old) {
-      const held = this.held.get(r.lease.token);
-      if (!held || !this.holds(r.lease)) continue;
+      const held = this.leases.get(r.lease);
+      if (!held || !this.leases.holds(r.lease)) continue;
       try {
         await this.publisher.publish([{ exchange: '', routingKey: held.queue, body: held.message.content, options: republishOptions(held.message) }]);
       } catch {
         continue; // still held; the next check tries again
       }
       this.etas.remove([r.id]);
-      this.settle(r.lease, (channel, message) => channel.ack(message));
+      this.leases.ack(r.lease);
     }
   }
 }
