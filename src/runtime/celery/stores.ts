@@ -43,6 +43,9 @@ async function openCeleryBroker(options: CeleryStoresOptions): Promise<Broker> {
   if (scheme === 'redis' || scheme === 'rediss') {
     const { KombuBroker } = await import('./redis/kombu-broker.js');
     broker = new KombuBroker({ ...options, globalKeyPrefix: options.celeryKeyPrefix });
+  } else if (scheme === 'amqp' || scheme === 'amqps') {
+    const { CeleryAmqpBroker } = await import('./amqp/celery-amqp-broker.js');
+    broker = new CeleryAmqpBroker(options);
   } else {
     throw new TqError('CONFIG', `protocol 'celery' needs a redis:// or amqp:// broker, not '${maskUrl(options.url)}'`, {
       hint: "give the URL of your Celery broker_url, or use protocol 'tq' for tq's own brokers (sqlite:// among them)",

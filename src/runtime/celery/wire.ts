@@ -161,9 +161,15 @@ function tqCanvasOf(m: TaskMessage): Record<string, unknown> | undefined {
   return Object.keys(c).length > 0 ? c : undefined;
 }
 
-/** ISO-8601 with an explicit +00:00, as Celery writes it (Celery 5.2's parser reads both, older ones not `Z`). */
+/**
+ * ISO-8601 with an explicit +00:00 and six fraction digits, as Python's
+ * isoformat writes it: Celery 5.2's parse_iso8601 reads the fraction digits
+ * as microseconds, so '.727' would be 727 µs, not 727 ms (an eta up to a
+ * second early). Its parser reads `Z` too, older ones not.
+ */
 function celeryIso(iso: string | null): string | null {
-  return iso === null ? null : iso.replace(/Z$/, '+00:00');
+  if (iso === null) return null;
+  return iso.replace(/(\.\d+)?Z$/, (_, f: string | undefined) => `${(f ?? '.').padEnd(7, '0').slice(0, 7)}+00:00`);
 }
 
 /** A Celery date header as tq's ISO UTC: null stays null, undefined means unreadable. A naive time is local, as Celery takes it. */

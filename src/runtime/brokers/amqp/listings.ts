@@ -112,7 +112,7 @@ export class Listings {
 }
 
 /** Up to `max` messages of a queue, unacked on `channel`. */
-async function drain(channel: Channel, queue: string, max: number): Promise<GetMessage[]> {
+export async function drain(channel: Channel, queue: string, max: number): Promise<GetMessage[]> {
   const taken: GetMessage[] = [];
   while (taken.length < max) {
     const m = await channel.get(queue, { noAck: false });
@@ -122,7 +122,7 @@ async function drain(channel: Channel, queue: string, max: number): Promise<GetM
   return taken;
 }
 
-function deadLetterOf(queue: string, m: GetMessage): DeadLetter {
+export function deadLetterOf(queue: string, m: GetMessage): DeadLetter {
   const h = m.properties.headers ?? {};
   const firstDeath = h['x-death']?.[0];
   const deadAtMs = Number(h['x-tq-dead-at'] ?? (firstDeath ? Number(firstDeath.time.value) * 1000 : Date.now()));
