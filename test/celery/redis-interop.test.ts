@@ -86,9 +86,11 @@ describe('Python client → tq worker (Redis, kombu layout)', () => {
       url,
       [
         'import time',
+        // Before the send: Celery computes the eta from its clock before publishing.
+        'before = time.time()',
         "late = app.send_task('add', (1, 1), countdown=1.5)",
         "gone = app.send_task('add', (2, 2), expires=0.5)",
-        'print(late.id, gone.id, time.time())',
+        'print(late.id, gone.id, before)',
       ].join('\n'),
     );
     const [lateId, goneId, sentAt] = out.split(' ');
