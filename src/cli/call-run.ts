@@ -2,7 +2,6 @@ import type { Client } from '../runtime/client.js';
 import type { TqConfig } from '../runtime/config.js';
 import { callTask, pastEtaWarning } from '../runtime/call.js';
 import { TaskFailedError } from '../runtime/errors.js';
-import { renderValue } from '../ui/result-view.js';
 import type { ProjectFlags } from './command-config.js';
 import { parseJsonFlag, parsePositional, parseSeconds } from './parse-values.js';
 
@@ -67,6 +66,8 @@ export async function runCall(name: string, positional: readonly string[], flags
   const timeout = parseSeconds('timeout', flags.timeout);
   try {
     const value = await result.get({ timeout: timeout === undefined ? undefined : timeout * 1000 });
+    // Imported here: a call without --wait never renders a value.
+    const { renderValue } = await import('../ui/result-view.js');
     io.log(flags.json ? JSON.stringify({ id: result.id, state: 'SUCCESS', result: value }) : renderValue(value));
   } catch (err) {
     if (flags.json && err instanceof TaskFailedError) io.log(JSON.stringify({ id: result.id, ...result.record }));
