@@ -1,11 +1,10 @@
-import { Command, Flags, type Interfaces } from '@oclif/core';
-import { resolve } from 'node:path';
+import { Command, Flags } from '@oclif/core';
 import type { Stores } from '../runtime/brokers/index.js';
 import { clientFor, type Client } from '../runtime/client.js';
-import { resolveConfig, type LogLevel, type TqConfig, type TqConfigInput } from '../runtime/config.js';
-import { EXIT_CODES, TqError } from '../runtime/errors.js';
-import { FIELD_MAX_CHARS, safeLines } from '../runtime/safe-text.js';
+import type { TqConfig, TqConfigInput } from '../runtime/config.js';
 import { wantsColor } from '../ui/dashboard/output-mode.js';
+import { resolveCommandConfig, type ProjectFlags } from './command-config.js';
+import { reportCommandError } from './error-output.js';
 
 /**
  * What every tq command shares: the flags that pick a project and a broker,
@@ -24,25 +23,9 @@ export abstract class TqCommand extends Command {
   protected tqConfig?: TqConfig;
   private opened: Client[] = [];
 
-  /**
-   * Resolves config once: defaults → file → TQ_* env → these flags. Paths given
-   * as flags are relative to where the command was typed, as a shell path is;
-   * paths in config and the environment are relative to the project root.
-   */
-  protected async resolveTqConfig(flags: Interfaces.InferredFlags<typeof TqCommand.baseFlags>, extra: TqConfigInput = {}): Promise<TqConfig> {
-    // -l on any command (worker, beat) is checked once, as worker.loglevel, like TQ_LOGLEVEL.
-    const { loglevel } = flags as { loglevel?: string };
-    this.tqConfig = await resolveConfig({
-      configFile: flags.config === undefined ? undefined : resolve(flags.config),
-      overrides: {
-        ...extra,
-        brokerUrl: flags.broker ?? extra.brokerUrl,
-        backendUrl: flags.backend ?? extra.backendUrl,
-        tasksDir: flags.tasks === undefined ? extra.tasksDir : resolve(flags.tasks),
-        worker: { loglevel: loglevel as LogLevel | undefined, ...extra.worker },
-      },
-      describeOverride: flagName,
-    });
+  /** Resolves config once: defaults → file → TQ_* env → these flags (see command-config.ts). */
+  protected async resolveTqConfig(flags: ProjectFlags, extra: TqConfigInput = {}): Promise<TqConfig> {
+    this.tqConfig = await resolveCommandConfig(flags, extra);
     return this.tqConfig;
   }
 
@@ -69,22 +52,8 @@ export abstract class TqCommand extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    // Messages echo task names, ids and remote errors: printed through the neutraliser, bounded.
-    if (err instanceof TqError && err.userError) {
-      process.stderr.write(`Error: ${safeLines(err.message, FIELD_MAX_CHARS)}\n`);
-      if (err.hint) process.stderr.write(`Hint: ${safeLines(err.hint, FIELD_MAX_CHARS)}\n`);
-      process.exitCode = EXIT_CODES[err.code];
-      return;
-    }
-    if (typeof err.message === 'string') err.message = safeLines(err.message, FIELD_MAX_CHARS);
-    if (typeof err.stack === 'string') err.stack = safeLines(err.stack);
+    if (reportCommandError(err)) return;
     return super.catch(err);
   }
 }
 
-/** The flag that sets a config path, for errors: worker.prefetchMultiplier → --prefetch-multiplier. */
-function flagName(path: string): string {
-  const special: Record<string, string> = { brokerUrl: '--broker', backendUrl: '--backend', tasksDir: '--tasks' };
-  const key = path.split('.').at(-1)!;
-  return special[path] ?? `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}

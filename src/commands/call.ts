@@ -1,10 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { TqCommand } from '../cli/base-command.js';
-import { parseJsonFlag, parsePositional, parseSeconds } from '../cli/parse-args.js';
-import { callTask, pastEtaWarning } from '../runtime/call.js';
-import { TaskFailedError } from '../runtime/errors.js';
-import { renderValue } from '../ui/result-view.js';
+import { runCall } from '../cli/call-run.js';
 
+/**
+ * `tq call`. bin/run.js usually runs it without oclif (cli/call-fast.ts, with
+ * the same flags, parsed by cli/call-argv.ts); this class is what `tq help
+ * call` shows and what runs any command line the fast path leaves to oclif.
+ */
 export default class CallCommand extends TqCommand {
   static override description = 'Send a task by name. Each argument is JSON when it parses as JSON, else a string.';
   static override examples = ['<%= config.bin %> call send_mail xx@gmail.com', '<%= config.bin %> call add 2 3 --wait', `<%= config.bin %> call report --kwargs '{"day":"2026-11-23"}' --countdown 60`];
@@ -29,38 +31,12 @@ export default class CallCommand extends TqCommand {
 
   async run(): Promise<void> {
     const { args, flags, argv } = await this.parse(CallCommand);
-    const config = await this.resolveTqConfig(flags);
-    const positional = argv.slice(1) as string[];
-    const jsonArgs = parseJsonFlag('args', flags.args, 'array');
-    if (jsonArgs && positional.length > 0) this.error('give arguments either positionally or with --args, not both', { exit: 2 });
-    const expires = flags.expires === undefined ? undefined : /^[\d.]+$/.test(flags.expires) ? parseSeconds('expires', flags.expires) : flags.expires;
-    const options = {
-      args: jsonArgs ?? parsePositional(positional),
-      kwargs: parseJsonFlag('kwargs', flags.kwargs, 'object'),
-      countdown: parseSeconds('countdown', flags.countdown),
-      eta: flags.eta,
-      expires,
-      queue: flags.queue,
-      priority: flags.priority,
-      taskId: flags['task-id'],
-      timeLimit: parseSeconds('time-limit', flags['time-limit']),
-      softTimeLimit: parseSeconds('soft-time-limit', flags['soft-time-limit']),
-    };
-    const client = await this.openClient(config);
-    const result = await callTask(client, config, args.name, options, flags.check);
-    const late = pastEtaWarning(flags.eta);
-    if (late) this.logToStderr(`Warning: ${late}`);
-    if (!flags.wait) {
-      this.log(flags.json ? JSON.stringify({ id: result.id }) : result.id);
-      return;
-    }
-    const timeout = parseSeconds('timeout', flags.timeout);
-    try {
-      const value = await result.get({ timeout: timeout === undefined ? undefined : timeout * 1000 });
-      this.log(flags.json ? JSON.stringify({ id: result.id, state: 'SUCCESS', result: value }) : renderValue(value));
-    } catch (err) {
-      if (flags.json && err instanceof TaskFailedError) this.log(JSON.stringify({ id: result.id, ...result.record }));
-      throw err;
-    }
+    await runCall(args.name, argv.slice(1) as string[], flags, {
+      resolveConfig: (f) => this.resolveTqConfig(f),
+      openClient: (config) => this.openClient(config),
+      log: (text) => this.log(text),
+      logToStderr: (text) => this.logToStderr(text),
+      refuse: (message) => this.error(message, { exit: 2 }),
+    });
   }
 }

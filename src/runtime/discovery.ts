@@ -81,7 +81,8 @@ export async function discoverTasks(config: Pick<TqConfig, 'tasksDir' | 'project
 /** Task files under `dir`, sorted; refuses links that lead out of `root`. */
 export function listTaskFiles(dir: string, root: string): string[] {
   const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+  // By code point, not localeCompare: its first call loads ICU's collator, about 15 ms of CPU on every `tq call`.
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const path = join(dir, entry.name);
     const real = realpathSync(path);

@@ -1,8 +1,17 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TqError } from '../../errors.js';
 import { SCHEMA } from './schema.js';
+
+// Loaded with require, not import: an ESM import of this CommonJS package first scans its sources for
+// export names. And given its compiled module's path, better-sqlite3 skips the `bindings` package's
+// search of a dozen places for it. Both are on the path of every `tq call` and first `delay()`.
+const require = createRequire(import.meta.url);
+const SqliteDatabase = require('better-sqlite3') as typeof Database;
+const BUILT_MODULE = join(dirname(require.resolve('better-sqlite3/package.json')), 'build', 'Release', 'better_sqlite3.node');
+const NATIVE = existsSync(BUILT_MODULE) ? { nativeBinding: BUILT_MODULE } : {};
 
 /** `sqlite://.tq/tq.db` is relative to the project root; `sqlite:///abs/path` is absolute. */
 export function sqlitePath(url: string, projectRoot: string): string {
@@ -21,7 +30,7 @@ export function openDatabase(path: string, create: boolean): Database.Database |
   if (!create && !existsSync(path)) return undefined;
   try {
     mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: 10_000 });
+    const db = new SqliteDatabase(path, { timeout: 10_000, ...NATIVE });
     db.pragma('journal_mode = WAL');
     // NORMAL in WAL survives a process crash (what we promise); only an OS crash can lose the last commits.
     db.pragma('synchronous = NORMAL');
@@ -39,7 +48,7 @@ export function openDatabase(path: string, create: boolean): Database.Database |
  * of vanishing.
  */
 export function emptyStandIn(): Database.Database {
-  const db = new Database(':memory:');
+  const db = new SqliteDatabase(':memory:', NATIVE);
   db.exec(SCHEMA);
   db.pragma('query_only = ON');
   return db;
