@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { ControlCommand, ControlReply, ControlRequest } from '../../cluster.js';
+import { queueOfBinding, SEP } from '../redis/layout.js';
+import type { LamportClock } from './clock.js';
+import { fromCeleryCall, type CeleryCall } from './commands.js';
+import { celeryNodeName, REPLY_EXCHANGE, tqNamesOf, type CeleryChannels } from './names.js';
+import { toCeleryReply } from './replies.js';
+import type { Subscriber } from './subscriber.js';
+import { decodeTransient, encodeTransient } from './transient.js';
+
+/** Requests kept for readers that are behind; older ones are dropped (a worker reads every second). */
+const BUFFER_CAP = 1000;
+/** A request whose reply never came is forgotten after this long. */
+const PENDING_MS = 60_000;
+
+interface ReplyTo {
+  exchange: string;
+  routingKey: string;
+  ticket: string;
+  command: ControlCommand;
+  at: number;
+}
+
+/** What the pidbox answers itself, without the worker: requests about the channel rather than the worker. */
+export interface PidboxHooks {
+  /** Celery's `heartbeat` command (a Receiver's wakeup): send a heartbeat event now. */
+  onHeartbeatRequest(): void;
+  /** This process's node name once it is a worker (matched against a request's pattern), else null. */
+  nodeName(): string | null;
+}
+
+/**
+ * The worker's side of Celery's pidbox (kombu/pidbox.py Node): requests
+ * arrive on the fanout channel and are kept in arrival order under a
+ * sequence number (tq's control cursor); replies go back as kombu's Node
+ * replies, to every queue the reply exchange routes the request's reply
+ * routing key to.
+ *
+ * States: idle → listening (first readControl; what is published from then on is kept) → closed.
+ */
+export class PidboxServer {
+  private listening: Promise<void> | undefined;
+  private seq = 0;
+  private readonly buffer: { seq: number; request: ControlRequest }[] = [];
+  private readonly pending = new Map<string, ReplyTo>();
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly subscriber: Subscriber,
+    private readonly channels: CeleryChannels,
+    private readonly clock: LamportClock,
+    private readonly hooks: PidboxHooks,
+  ) {}
+
+  async read(cursor: string | null, waitMs: number, signal?: AbortSignal): Promise<{ cursor: string; requests: ControlRequest[] }> {
+    this.listening ??= this.subscriber.subscribe(this.channels.pidbox, (_, raw) => this.receive(raw));
+    await this.listening;
+    if (cursor === null) return { cursor: String(this.seq), requests: [] };
+    const after = Number(cursor);
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const requests = this.buffer.filter((b) => b.seq > after).map((b) => b.request);
+      const left = deadline - Date.now();
+      if (requests.length > 0 || left <= 0 || signal?.aborted) return { cursor: String(requests.length > 0 ? this.seq : after), requests };
+      await new Promise<void>((resolve) => {
+        const done = () => (clearTimeout(timer), signal?.removeEventListener('abort', done), resolve());
+        const timer = setTimeout(done, left);
+        signal?.addEventListener('abort', done, { once: true });
+        this.wake = done;
+      });
+    }
+  }
+
+  /** Sends a worker's answer to whoever asked, as `{node: reply}` with kombu's ticket header; tq's own answer rides along in a header. */
+  async reply(reply: ControlReply): Promise<void> {
+    const to = this.pending.get(reply.requestId);
+    if (!to) return; // a cast (no reply wanted) or forgotten
+    this.pending.delete(reply.requestId);
+    const node = celeryNodeName(reply.hostname);
+    const answer = { ok: reply.ok, data: reply.data };
+    await this.send(to, { [node]: toCeleryReply(to.command, answer, process.pid) }, { tq_reply: answer });
+  }
+
+  private receive(raw: string): void {
+    const message = decodeTransient(raw);
+    if (!message || typeof message.body !== 'object' || message.body === null) return;
+    const body = message.body as Record<string, unknown>;
+    this.clock.adjust(message.headers.clock);
+    if (!this.addressedToMe(body)) return;
+    const call: CeleryCall = { method: String(body.method), arguments: isObject(body.arguments) ? body.arguments : {} };
+    const replyTo = isObject(body.reply_to) ? body.reply_to : null;
+    const ticket = typeof body.ticket === 'string' ? body.ticket : randomUUID();
+    const wantsReply = replyTo !== null && typeof replyTo.routing_key === 'string';
+    const to = (command: ControlCommand): ReplyTo => ({ exchange: String(replyTo!.exchange ?? REPLY_EXCHANGE), routingKey: String(replyTo!.routing_key), ticket, command, at: Date.now() });
+
+    if (call.method === 'heartbeat') return this.hooks.onHeartbeatRequest();
+    if (call.method === 'clock' && wantsReply) {
+      const node = this.hooks.nodeName();
+      if (node) void this.send(to({ verb: 'ping' }), { [node]: { clock: this.clock.current } }, {}).catch(() => undefined);
+      return;
+    }
+    // tq's own requests carry tq's command, so a tq worker answers a tq client exactly; Python workers ignore it.
+    const command = tqCommand(message.headers.tq_command) ?? fromCeleryCall(call);
+    if (!command) {
+      const node = this.hooks.nodeName();
+      if (wantsReply && node && call.method !== 'hello') {
+        void this.send(to({ verb: 'ping' }), { [node]: { error: `'${call.method}' is not a command tq workers answer` } }, {}).catch(() => undefined);
+      }
+      return;
+    }
+    const destination = Array.isArray(body.destination) ? body.destination.filter((d): d is string => typeof d === 'string').flatMap(tqNamesOf) : [];
+    const request: ControlRequest = { id: ticket, command, destination, sentAt: new Date().toISOString() };
+    if (wantsReply) this.remember(ticket, to(command));
+    this.buffer.push({ seq: ++this.seq, request });
+    if (this.buffer.length > BUFFER_CAP) this.buffer.shift();
+    this.wake?.();
+  }
+
+  /** kombu's Node.handle_message: a destination list, else a pattern with its matcher, else everyone. */
+  private addressedToMe(body: Record<string, unknown>): boolean {
+    if (Array.isArray(body.destination) && body.destination.length > 0) return true; // the agent checks the names
+    if (typeof body.pattern === 'string' && body.pattern && typeof body.matcher === 'string') {
+      const node = this.hooks.nodeName();
+      return node !== null && matches(node, body.pattern, body.matcher);
+    }
+    return true;
+  }
+
+  private remember(ticket: string, to: ReplyTo): void {
+    const old = Date.now() - PENDING_MS;
+    for (const [id, p] of this.pending) if (p.at < old) this.pending.delete(id);
+    this.pending.set(ticket, to);
+  }
+
+  /** Publishes to a direct exchange as kombu's virtual transport does: LPUSH to each queue bound under the routing key. */
+  private async send(to: ReplyTo, body: unknown, headers: Record<string, unknown>): Promise<void> {
+    const queues = (await this.redis.smembers(this.channels.binding(to.exchange)))
+      .filter((member) => member.split(SEP)[0] === to.routingKey)
+      .map(queueOfBinding)
+      .filter((q): q is string => q !== null);
+    if (queues.length === 0) return; // the client has stopped waiting and unbound its queue
+    const envelope = encodeTransient(body, { ticket: to.ticket, clock: this.clock.forward(), ...headers }, to.exchange, to.routingKey);
+    await Promise.all(queues.map((q) => this.redis.lpush(this.channels.queueKey(q), envelope)));
+  }
+}
+
+function tqCommand(value: unknown): ControlCommand | null {
+  return isObject(value) && typeof value.verb === 'string' ? (value as unknown as ControlCommand) : null;
+}
+
+/** kombu.matcher: 'glob' (fnmatch) or 'pcre' (re.match, anchored at the start). */
+function matches(node: string, pattern: string, matcher: string): boolean {
+  if (pattern.length > 200) return false;
+  if (matcher === 'glob') {
+    const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${re}$`).test(node);
+  }
+  if (matcher === 'pcre') {
+    try {
+      return new RegExp(`^(?:${pattern})`).test(node);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
