@@ -49,8 +49,8 @@ async function deploy(): Promise<{ url: string; env: NodeJS.ProcessEnv }> {
   return { url, env: { TQ_PROTOCOL: 'celery', TQ_BACKEND_URL: url } };
 }
 
-function tqWorker(name: string, env: NodeJS.ProcessEnv): Promise<RunningCli> {
-  return deployment.worker(TASKS, ['-P', 'async', '-n', name], env);
+function tqWorker(name: string, env: NodeJS.ProcessEnv, pool: string[] = ['-P', 'async']): Promise<RunningCli> {
+  return deployment.worker(TASKS, [...pool, '-n', name], env);
 }
 
 /**
@@ -131,21 +131,24 @@ describe('celery inspect / celery control → tq worker', () => {
 
   it('lists its registered tasks, the task it runs (inspect active) and its queues, as a Celery worker does', async () => {
     const { url, env } = await deploy();
-    await tqWorker('tqactive@test', env);
+    // Threads: a terminate ends a running task by force there (the fixture's sleepy ignores its AbortSignal).
+    await tqWorker('tqactive@test', env, ['-P', 'threads', '-c', '2']);
     expect(await celeryJson(url, ['inspect', 'registered'])).toEqual({ 'tqactive@test': ['add', 'echo', 'fail', 'flaky', 'record', 'sleepy'] });
-    const id = await py(url, "print(app.send_task('sleepy', (30,)).id)");
+    const id = await py(url, "print(app.send_task('sleepy', (300,)).id)");
     const active = await waitFor(async () => {
       const reply = (await celeryJson(url, ['inspect', 'active']))['tqactive@test'] as Record<string, unknown>[];
       return reply.length > 0 ? reply : null;
     }, 'the sleepy task to show in inspect active', 30_000, 200);
     expect(active).toEqual([
-      expect.objectContaining({ id, name: 'sleepy', args: [30], kwargs: {}, hostname: 'tqactive@test', delivery_info: expect.objectContaining({ routing_key: 'celery' }) }),
+      expect.objectContaining({ id, name: 'sleepy', args: [300], kwargs: {}, hostname: 'tqactive@test', delivery_info: expect.objectContaining({ routing_key: 'celery' }) }),
     ]);
     expect(typeof active[0]!.time_start).toBe('number');
+    expect(await celeryJson(url, ['inspect', 'query_task', id])).toEqual({ 'tqactive@test': { [id]: ['active', expect.objectContaining({ id, name: 'sleepy' })] } });
+    expect(await celeryJson(url, ['inspect', 'reserved'])).toEqual({ 'tqactive@test': [] });
     const queues = (await celeryJson(url, ['inspect', 'active_queues']))['tqactive@test'] as { name: string }[];
     expect(queues.map((q) => q.name)).toEqual(['celery']);
     const stats = (await celeryJson(url, ['inspect', 'stats']))['tqactive@test'] as Record<string, unknown>;
-    expect(stats).toMatchObject({ pool: { 'max-concurrency': 10 }, sw_ident: 'tq' });
+    expect(stats).toMatchObject({ pool: { 'max-concurrency': 2, implementation: 'tq:threads' }, sw_ident: 'tq' });
     // Revoked with terminate: the running task ends, and Python's AsyncResult reads REVOKED.
     expect(await celeryJson(url, ['control', 'terminate', 'SIGTERM', id])).toEqual({ 'tqactive@test': { ok: `terminate: ${id}` } });
     expect(await py(url, `from celery.result import AsyncResult\nimport time\nr = AsyncResult('${id}', app=app)\nt = time.time()\nwhile r.state != 'REVOKED' and time.time() - t < 20:\n    time.sleep(0.1)\nprint(r.state)`)).toBe('REVOKED');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { connectWithin, createConnection } from '../../brokers/redis/connection.js';
+import { createConnection } from '../../brokers/redis/connection.js';
 import { HEARTBEAT_INTERVAL_MS, type ControlReply, type ControlRequest, type StoredEvent, type TqEvent, type WorkerHeartbeat } from '../../cluster.js';
 import type { RedisTlsOptions } from '../../config.js';
 import type { CeleryClusterVerbs } from '../backend.js';
@@ -63,9 +63,11 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
     this.events = new CeleryEvents(this.redis, this.subscriber, this.channels);
   }
 
-  async connect(): Promise<void> {
-    await connectWithin(this.redis, this.o.url);
-  }
+  /**
+   * Connects on first use: the broker's own connection has already shown the
+   * URL works, and a client that only sends tasks never touches the pidbox.
+   */
+  async connect(): Promise<void> {}
 
   async close(): Promise<void> {
     await this.client.close().catch(() => undefined);
