@@ -96,9 +96,10 @@ with app.connection() as conn:
     app.events.Receiver(conn, handlers={'*': on_event}).capture(limit=None, timeout=60, wakeup=True)
 `;
 
-function startReceiver(url: string, node: string, ids: string[]): { output(): string; exited: Promise<number | null> } {
+/** A long-running Python process in the app folder (a receiver, `celery events`), followed as it writes; killed after the test. */
+function startPython(args: string[], url: string): { output(): string; exited: Promise<number | null> } {
   let out = '';
-  const proc = spawn(celeryPython(), ['-c', RECEIVER, node, ...ids], {
+  const proc = spawn(celeryPython(), args, {
     cwd: CELERY_APP_DIR,
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', CELERY_BROKER_URL: url, CELERY_RESULT_BACKEND: url },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -178,7 +179,7 @@ describe('celeryev: a Python event receiver ← tq worker', () => {
     const { url, env } = await deploy();
     await tqWorker('tqev@test', env);
     const [ok, bad] = [randomUUID(), randomUUID()];
-    const rx = startReceiver(url, 'tqev@test', [ok, bad]);
+    const rx = startPython(['-c', RECEIVER, 'tqev@test', ok, bad], url);
     const ready = await waitFor(() => /^READY (.*)$/m.exec(rx.output()), `the receiver to see tqev@test's heartbeat:\n${rx.output()}`, 60_000, 50);
     expect(JSON.parse(ready[1]!)).toMatchObject({ type: 'worker-heartbeat', hostname: 'tqev@test', freq: 2, sw_ident: 'tq', active: 0 });
     await py(url, `app.send_task('add', (2, 3), task_id='${ok}')\napp.send_task('fail', ('kaboom',), task_id='${bad}')`);
@@ -191,6 +192,20 @@ describe('celeryev: a Python event receiver ← tq worker', () => {
     expect(of(bad).map((e) => e.type)).toEqual(['task-received', 'task-started', 'task-failed']);
     expect(String(of(bad)[2]!.exception)).toBe("ValueError('kaboom')");
     for (const e of events) expect(e).toMatchObject({ clock: expect.any(Number), timestamp: expect.any(Number), utcoffset: expect.any(Number), pid: expect.any(Number) });
+  }, 120_000);
+
+  it('shows in `celery events --dump`: its heartbeats and a task it runs', async () => {
+    const { url, env } = await deploy();
+    await tqWorker('tqdump@test', env);
+    const dump = startPython(['-m', 'celery', '-A', 'celeryapp', 'events', '--dump'], url);
+    await waitFor(() => /tqdump@test \[[^\]]+\] heartbeat: .*sw_ident=tq/.test(dump.output()), `a heartbeat in celery events --dump:\n${dump.output()}`, 60_000, 50);
+    const id = await py(url, "r = app.send_task('add', (20, 22))\nr.get(timeout=30)\nprint(r.id)");
+    await waitFor(
+      () => new RegExp(`tqdump@test \\[[^\\]]+\\] task succeeded: add\\(${id}\\) args=\\(20, 22\\) .*result=42`).test(dump.output()),
+      `the task in celery events --dump:\n${dump.output()}`,
+      30_000,
+      50,
+    );
   }, 120_000);
 });
 
