@@ -14,12 +14,11 @@ const BUFFER_CAP = 1000;
 /** A request whose reply never came is forgotten after this long. */
 const PENDING_MS = 60_000;
 
-interface ReplyTo {
+/** Where a reply goes: the reply exchange, the client's routing key (its oid) and the request's ticket. */
+interface Route {
   exchange: string;
   routingKey: string;
   ticket: string;
-  command: ControlCommand;
-  at: number;
 }
 
 /** What the pidbox answers itself, without the worker: requests about the channel rather than the worker. */
@@ -43,7 +42,7 @@ export class PidboxServer {
   private listening: Promise<void> | undefined;
   private seq = 0;
   private readonly buffer: { seq: number; request: ControlRequest }[] = [];
-  private readonly pending = new Map<string, ReplyTo>();
+  private readonly pending = new Map<string, { route: Route; command: ControlCommand; at: number }>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -75,12 +74,12 @@ export class PidboxServer {
 
   /** Sends a worker's answer to whoever asked, as `{node: reply}` with kombu's ticket header; tq's own answer rides along in a header. */
   async reply(reply: ControlReply): Promise<void> {
-    const to = this.pending.get(reply.requestId);
-    if (!to) return; // a cast (no reply wanted) or forgotten
+    const pending = this.pending.get(reply.requestId);
+    if (!pending) return; // a cast (no reply wanted) or forgotten
     this.pending.delete(reply.requestId);
     const node = celeryNodeName(reply.hostname);
     const answer = { ok: reply.ok, data: reply.data };
-    await this.send(to, { [node]: toCeleryReply(to.command, answer, process.pid) }, { tq_reply: answer });
+    await this.send(pending.route, { [node]: toCeleryReply(pending.command, answer, process.pid) }, { tq_reply: answer });
   }
 
   private receive(raw: string): void {
@@ -92,27 +91,28 @@ export class PidboxServer {
     const call: CeleryCall = { method: String(body.method), arguments: isObject(body.arguments) ? body.arguments : {} };
     const replyTo = isObject(body.reply_to) ? body.reply_to : null;
     const ticket = typeof body.ticket === 'string' ? body.ticket : randomUUID();
-    const wantsReply = replyTo !== null && typeof replyTo.routing_key === 'string';
-    const to = (command: ControlCommand): ReplyTo => ({ exchange: String(replyTo!.exchange ?? REPLY_EXCHANGE), routingKey: String(replyTo!.routing_key), ticket, command, at: Date.now() });
+    const route: Route | null =
+      replyTo !== null && typeof replyTo.routing_key === 'string' ? { exchange: String(replyTo.exchange ?? REPLY_EXCHANGE), routingKey: replyTo.routing_key, ticket } : null;
 
     if (call.method === 'heartbeat') return this.hooks.onHeartbeatRequest();
-    if (call.method === 'clock' && wantsReply) {
+    if (call.method === 'clock') {
       const node = this.hooks.nodeName();
-      if (node) void this.send(to({ verb: 'ping' }), { [node]: { clock: this.clock.current } }, {}).catch(() => undefined);
+      if (route && node) void this.send(route, { [node]: { clock: this.clock.current } }, {}).catch(() => undefined);
       return;
     }
     // tq's own requests carry tq's command, so a tq worker answers a tq client exactly; Python workers ignore it.
     const command = tqCommand(message.headers.tq_command) ?? fromCeleryCall(call);
     if (!command) {
       const node = this.hooks.nodeName();
-      if (wantsReply && node && call.method !== 'hello') {
-        void this.send(to({ verb: 'ping' }), { [node]: { error: `'${call.method}' is not a command tq workers answer` } }, {}).catch(() => undefined);
+      // 'hello' is a starting Celery worker's mingle: no answer is a node with nothing to share.
+      if (route && node && call.method !== 'hello') {
+        void this.send(route, { [node]: { error: `'${call.method}' is not a command tq workers answer` } }, {}).catch(() => undefined);
       }
       return;
     }
     const destination = Array.isArray(body.destination) ? body.destination.filter((d): d is string => typeof d === 'string').flatMap(tqNamesOf) : [];
     const request: ControlRequest = { id: ticket, command, destination, sentAt: new Date().toISOString() };
-    if (wantsReply) this.remember(ticket, to(command));
+    if (route) this.remember(ticket, route, command);
     this.buffer.push({ seq: ++this.seq, request });
     if (this.buffer.length > BUFFER_CAP) this.buffer.shift();
     this.wake?.();
@@ -128,14 +128,14 @@ export class PidboxServer {
     return true;
   }
 
-  private remember(ticket: string, to: ReplyTo): void {
-    const old = Date.now() - PENDING_MS;
-    for (const [id, p] of this.pending) if (p.at < old) this.pending.delete(id);
-    this.pending.set(ticket, to);
+  private remember(ticket: string, route: Route, command: ControlCommand): void {
+    const now = Date.now();
+    for (const [id, p] of this.pending) if (p.at < now - PENDING_MS) this.pending.delete(id);
+    this.pending.set(ticket, { route, command, at: now });
   }
 
   /** Publishes to a direct exchange as kombu's virtual transport does: LPUSH to each queue bound under the routing key. */
-  private async send(to: ReplyTo, body: unknown, headers: Record<string, unknown>): Promise<void> {
+  private async send(to: Route, body: unknown, headers: Record<string, unknown>): Promise<void> {
     const queues = (await this.redis.smembers(this.channels.binding(to.exchange)))
       .filter((member) => member.split(SEP)[0] === to.routingKey)
       .map(queueOfBinding)

@@ -24,6 +24,8 @@ export interface CeleryRedisClusterOptions {
 
 /** How long listHeartbeats waits for Python workers' stats (Celery's own inspect waits 1 s). */
 const STATS_WAIT_MS = 1000;
+/** The heartbeat interval Celery's worker events state (`freq`, seconds): a monitor shows a worker offline after missing a few. */
+const FREQ_SECONDS = HEARTBEAT_INTERVAL_MS / 1000;
 
 /**
  * Celery's control and events on kombu's Redis transport, for tq processes:
@@ -40,6 +42,8 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
   private blockingRedis: Redis | undefined;
   private readonly subscriber: Subscriber;
   private readonly clock = new LamportClock();
+  /** What every event of this process carries: its pid and the next clock value. */
+  private readonly source = { pid: process.pid, clock: () => this.clock.forward() };
   private readonly server: PidboxServer;
   private readonly client: PidboxClient;
   private readonly events: CeleryEvents;
@@ -52,10 +56,9 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
     this.channels = celeryChannels(o.url, o.globalKeyPrefix);
     this.redis = createConnection(o.url, 'commands', o.redisTls);
     this.subscriber = new Subscriber(() => createConnection(o.url, 'subscriber', o.redisTls));
-    const source = { pid: process.pid, clock: () => this.clock.forward() };
     this.server = new PidboxServer(this.redis, this.subscriber, this.channels, this.clock, {
       onHeartbeatRequest: () => {
-        if (this.last && this.node && this.online) void this.send([workerEvent('worker-heartbeat', this.last, this.node, source, HEARTBEAT_INTERVAL_MS / 1000)]);
+        if (this.last && this.node && this.online) void this.send([workerEvent('worker-heartbeat', this.last, this.node, this.source, FREQ_SECONDS)]).catch(() => undefined);
       },
       nodeName: () => this.node,
     });
@@ -82,7 +85,7 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
     this.last = hb;
     const type = hb.state === 'offline' ? 'worker-offline' : this.online ? 'worker-heartbeat' : 'worker-online';
     this.online = hb.state === 'online';
-    await this.send([workerEvent(type, hb, this.node, this.source(), HEARTBEAT_INTERVAL_MS / 1000)]);
+    await this.send([workerEvent(type, hb, this.node, this.source, FREQ_SECONDS)]);
   }
 
   /** The Python workers that answer Celery's `stats` within a second (tq workers are left to tq's own heartbeats). */
@@ -108,11 +111,10 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
 
   /** Task events as a Celery worker sends them (a client's task-sent under its own generated node name). */
   async appendEvents(events: readonly TqEvent[]): Promise<void> {
-    const source = this.source();
     const byNode = new Map<string, CeleryEvent[]>();
     for (const e of events) {
       const node = e.hostname ? celeryNodeName(e.hostname) : (this.node ?? `gen${process.pid}@${osHostname()}`);
-      const celery = toCeleryTaskEvent(e, node, source);
+      const celery = toCeleryTaskEvent(e, node, this.source);
       if (celery) byNode.set(node, [...(byNode.get(node) ?? []), celery]);
     }
     await Promise.all([...byNode].map(([node, list]) => this.events.publish(list, node)));
@@ -130,9 +132,6 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
     return this.events.publish(events, this.node ?? `gen${process.pid}@${osHostname()}`);
   }
 
-  private source() {
-    return { pid: process.pid, clock: () => this.clock.forward() };
-  }
 
   private blocking(): Redis {
     if (!this.blockingRedis) {
