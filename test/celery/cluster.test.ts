@@ -121,6 +121,15 @@ describe('celery inspect / celery control → tq worker', () => {
     expect(elsewhere.stdout + elsewhere.stderr).toMatch(/No nodes replied/);
   }, 90_000);
 
+  it("answers under kombu's global_keyprefix, and a Celery app without that prefix does not reach it", async () => {
+    const { url, env } = await deploy();
+    await tqWorker('tqprefix@test', { ...env, TQ_CELERY_KEY_PREFIX: 'app1:' });
+    const run = await celery(['inspect', 'ping', '--json', '--timeout', '5'], { broker: url, keyPrefix: 'app1:' });
+    expect(JSON.parse(run.stdout.trim().split('\n').at(-1)!)).toEqual({ 'tqprefix@test': { ok: 'pong' } });
+    const unprefixed = await celery(['inspect', 'ping', '--timeout', '1'], { broker: url });
+    expect(unprefixed.stdout + unprefixed.stderr).toMatch(/No nodes replied/);
+  }, 90_000);
+
   it('is known to Celery as celery@<name> when its name has no @, as a Celery worker started with -n <name>', async () => {
     const { url, env } = await deploy();
     await tqWorker('bare-box', env);
@@ -194,9 +203,9 @@ describe('celeryev: a Python event receiver ← tq worker', () => {
     for (const e of events) expect(e).toMatchObject({ clock: expect.any(Number), timestamp: expect.any(Number), utcoffset: expect.any(Number), pid: expect.any(Number) });
   }, 120_000);
 
-  it('shows in `celery events --dump`: its heartbeats and a task it runs', async () => {
+  it('shows in `celery events --dump`: its heartbeats, a task it runs, and its worker-offline at a warm shutdown', async () => {
     const { url, env } = await deploy();
-    await tqWorker('tqdump@test', env);
+    const tq = await tqWorker('tqdump@test', env);
     const dump = startPython(['-m', 'celery', '-A', 'celeryapp', 'events', '--dump'], url);
     await waitFor(() => /tqdump@test \[[^\]]+\] heartbeat: .*sw_ident=tq/.test(dump.output()), `a heartbeat in celery events --dump:\n${dump.output()}`, 60_000, 50);
     const id = await py(url, "r = app.send_task('add', (20, 22))\nr.get(timeout=30)\nprint(r.id)");
@@ -206,6 +215,9 @@ describe('celeryev: a Python event receiver ← tq worker', () => {
       30_000,
       50,
     );
+    tq.signal('SIGTERM');
+    expect(await tq.exited).toBe(0);
+    await waitFor(() => /tqdump@test \[[^\]]+\] shutdown: /.test(dump.output()), `worker-offline (shown as shutdown) in celery events --dump:\n${dump.output()}`, 30_000, 50);
   }, 120_000);
 });
 
