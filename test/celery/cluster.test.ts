@@ -233,6 +233,23 @@ describe("tq's CLI ← Python workers (Celery's channels)", () => {
     expect(registered['tqping@test']).toEqual(['add', 'echo', 'fail', 'flaky', 'record', 'sleepy']);
   }, 120_000);
 
+  it("tq inspect active shows a Python worker's running task as a tq worker's, and tq control reaches it", async () => {
+    const { url, env } = await deploy();
+    // Prefork: a solo worker's pidbox waits while its one task runs, as Celery's own does.
+    python = await startCeleryWorker({ broker: url, backend: url, hostname: 'pyact@test', pool: 'prefork', concurrency: 2 });
+    const id = await py(url, "print(app.send_task('sleepy', (20,)).id)");
+    const active = await waitFor(async () => {
+      const run = await deployment.cli(['inspect', 'active', '--json'], env);
+      const tasks = (JSON.parse(run.stdout) as Record<string, unknown[]>)['pyact@test'];
+      return tasks && tasks.length > 0 ? tasks : null;
+    }, "the Python worker's task in tq inspect active", 30_000, 200);
+    expect(active).toEqual([expect.objectContaining({ id, name: 'sleepy', args: [20], queue: 'celery', worker: 'pyact@test', state: 'active', startedAt: expect.any(String) })]);
+    const limit = await deployment.cli(['control', 'rate_limit', 'add', '5/m', '--json'], env);
+    expect(JSON.parse(limit.stdout)).toEqual({ 'pyact@test': 'new rate limit set successfully' });
+    const unknown = await deployment.cli(['control', 'rate_limit', 'nope', '5/m', '--json'], env);
+    expect(JSON.parse(unknown.stdout)).toEqual({ 'pyact@test': { error: 'unknown task' } });
+  }, 120_000);
+
   it("tq events shows a Python worker's task events beside a tq worker's", async () => {
     const { url, env } = await deploy();
     python = await startCeleryWorker({ broker: url, backend: url, hostname: 'pyev@test', queues: ['pyq'] });
