@@ -51,6 +51,8 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
   private node: string | null = null;
   private last: WorkerHeartbeat | undefined;
   private online = false;
+  /** The latest ask of Python workers' stats (in flight or answered), and when it was made. */
+  private pythonWorkers: { at: number; list: Promise<WorkerHeartbeat[]> } | undefined;
 
   constructor(private readonly o: CeleryRedisClusterOptions) {
     this.channels = celeryChannels(o.url, o.globalKeyPrefix);
@@ -88,8 +90,22 @@ export class CeleryRedisCluster implements CeleryClusterVerbs {
     await this.send([workerEvent(type, hb, this.node, this.source, FREQ_SECONDS)]);
   }
 
-  /** The Python workers that answer Celery's `stats` within a second (tq workers are left to tq's own heartbeats). */
-  async listHeartbeats(): Promise<WorkerHeartbeat[]> {
+  /**
+   * The Python workers that answer Celery's `stats` within a second (tq
+   * workers are left to tq's own heartbeats). Callers at once share one ask,
+   * and its answer serves for a heartbeat interval: a monitor polling every
+   * second asks the workers every two, as a Celery worker beats.
+   */
+  listHeartbeats(): Promise<WorkerHeartbeat[]> {
+    if (this.pythonWorkers && Date.now() - this.pythonWorkers.at < HEARTBEAT_INTERVAL_MS) return this.pythonWorkers.list;
+    const at = Date.now();
+    const list = this.askStats();
+    this.pythonWorkers = { at, list };
+    list.catch(() => (this.pythonWorkers = undefined));
+    return list;
+  }
+
+  private async askStats(): Promise<WorkerHeartbeat[]> {
     const id = randomUUID();
     await this.client.publish({ id, command: { verb: 'stats' }, destination: [], sentAt: new Date().toISOString() }, STATS_WAIT_MS);
     const replies = await this.client.collect(id, STATS_WAIT_MS);
