@@ -50,6 +50,7 @@ describe('control: tq commands ↔ Celery calls and replies', () => {
     expect(fromCeleryCall({ method: 'revoke', arguments: { task_id: 'x' } })).toEqual({ verb: 'revoke', ids: ['x'], terminate: false });
     expect(fromCeleryCall({ method: 'terminate', arguments: { signal: 'SIGTERM', task_id: ['x'] } })).toEqual({ verb: 'revoke', ids: ['x'], terminate: true });
     expect(fromCeleryCall({ method: 'rate_limit', arguments: { task_name: 'add', rate_limit: 0 } })).toEqual({ verb: 'rate_limit', task: 'add', rate: '0' });
+    expect(fromCeleryCall({ method: 'hello', arguments: { from_node: 'py@h', revoked: {} } })).toEqual({ verb: 'revoked' });
     expect(fromCeleryCall({ method: 'conf', arguments: {} })).toBeNull();
   });
 

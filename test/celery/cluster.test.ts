@@ -183,6 +183,22 @@ describe('celery inspect / celery control → tq worker', () => {
   }, 120_000);
 });
 
+describe("mingle: a Python worker starting beside a tq worker", () => {
+  it('learns what tq revoked (its hello is answered with the revoked ids), so it does not run them either', async () => {
+    const { url, env } = await deploy();
+    await tqWorker('tqmingle@test', env);
+    const id = randomUUID();
+    const revoke = await deployment.cli(['control', 'revoke', id, '--json'], env);
+    expect(JSON.parse(revoke.stdout)).toMatchObject({ 'tqmingle@test': { revoked: [] } });
+    python = await startCeleryWorker({ broker: url, backend: url, hostname: 'pymingle@test', mingle: true, queues: ['pyonly'] });
+    expect(python.log()).toMatch(/mingle: sync with 1 nodes/);
+    expect(await celeryJson(url, ['inspect', 'revoked', '-d', 'pymingle@test'])).toEqual({ 'pymingle@test': [id] });
+    const state = await py(url, `import time\nr = app.send_task('add', (1, 2), task_id='${id}', queue='pyonly')\nt = time.time()\nwhile r.state == 'PENDING' and time.time() - t < 20:\n    time.sleep(0.1)\nprint(r.state)`);
+    expect(state).toBe('REVOKED');
+    expect(python.log()).toMatch(new RegExp(`Discarding revoked task: add\\[${id}\\]`));
+  }, 120_000);
+});
+
 describe('celeryev: a Python event receiver ← tq worker', () => {
   it('sees worker-heartbeat and the task-received/started/succeeded and task-failed events of tasks a tq worker runs', async () => {
     const { url, env } = await deploy();

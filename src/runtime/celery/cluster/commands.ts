@@ -44,6 +44,8 @@ const PLAIN: Record<string, ControlCommand['verb']> = {
   dump_revoked: 'revoked',
   active_queues: 'active_queues',
   shutdown: 'shutdown',
+  // A starting Celery worker's mingle asks for the revoked ids (see pidbox-server.ts helloReply).
+  hello: 'revoked',
 };
 
 /**

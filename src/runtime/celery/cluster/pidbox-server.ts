@@ -42,7 +42,7 @@ export class PidboxServer {
   private listening: Promise<void> | undefined;
   private seq = 0;
   private readonly buffer: { seq: number; request: ControlRequest }[] = [];
-  private readonly pending = new Map<string, { route: Route; command: ControlCommand; at: number }>();
+  private readonly pending = new Map<string, { route: Route; command: ControlCommand; method: string; at: number }>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -79,7 +79,8 @@ export class PidboxServer {
     this.pending.delete(reply.requestId);
     const node = celeryNodeName(reply.hostname);
     const answer = { ok: reply.ok, data: reply.data };
-    await this.send(pending.route, { [node]: toCeleryReply(pending.command, answer, process.pid) }, { tq_reply: answer });
+    const body = pending.method === 'hello' ? helloReply(answer, this.clock.forward()) : toCeleryReply(pending.command, answer, process.pid);
+    await this.send(pending.route, { [node]: body }, { tq_reply: answer });
   }
 
   private receive(raw: string): void {
@@ -104,15 +105,14 @@ export class PidboxServer {
     const command = tqCommand(message.headers.tq_command) ?? fromCeleryCall(call);
     if (!command) {
       const node = this.hooks.nodeName();
-      // 'hello' is a starting Celery worker's mingle: no answer is a node with nothing to share.
-      if (route && node && call.method !== 'hello') {
+      if (route && node) {
         void this.send(route, { [node]: { error: `'${call.method}' is not a command tq workers answer` } }, {}).catch(() => undefined);
       }
       return;
     }
     const destination = Array.isArray(body.destination) ? body.destination.filter((d): d is string => typeof d === 'string').flatMap(tqNamesOf) : [];
     const request: ControlRequest = { id: ticket, command, destination, sentAt: new Date().toISOString() };
-    if (route) this.remember(ticket, route, command);
+    if (route) this.remember(ticket, route, command, call.method);
     this.buffer.push({ seq: ++this.seq, request });
     if (this.buffer.length > BUFFER_CAP) this.buffer.shift();
     this.wake?.();
@@ -128,10 +128,10 @@ export class PidboxServer {
     return true;
   }
 
-  private remember(ticket: string, route: Route, command: ControlCommand): void {
+  private remember(ticket: string, route: Route, command: ControlCommand, method: string): void {
     const now = Date.now();
     for (const [id, p] of this.pending) if (p.at < now - PENDING_MS) this.pending.delete(id);
-    this.pending.set(ticket, { route, command, at: now });
+    this.pending.set(ticket, { route, command, method, at: now });
   }
 
   /** Publishes to a direct exchange as kombu's virtual transport does: LPUSH to each queue bound under the routing key. */
@@ -144,6 +144,19 @@ export class PidboxServer {
     const envelope = encodeTransient(body, { ticket: to.ticket, clock: this.clock.forward(), ...headers }, to.exchange, to.routingKey);
     await Promise.all(queues.map((q) => this.redis.lpush(this.channels.queueKey(q), envelope)));
   }
+}
+
+/**
+ * The answer to a starting Celery worker's mingle ('hello'): the ids this
+ * worker holds revoked, as Celery's LimitedSet data (id → float time), and
+ * the clock, so a Python worker started later skips what tq revoked.
+ */
+function helloReply(answer: { ok: boolean; data: unknown }, clock: number): unknown {
+  if (!answer.ok || !Array.isArray(answer.data)) return { error: String(answer.data) };
+  // Celery refuses an int here: keep a fraction, which JSON writes and Python reads as a float.
+  let at = Date.now() / 1000;
+  if (Number.isInteger(at)) at += 0.001;
+  return { revoked: Object.fromEntries(answer.data.map((id) => [String(id), at])), clock };
 }
 
 function tqCommand(value: unknown): ControlCommand | null {
