@@ -163,7 +163,8 @@ function tqCanvasOf(m: TaskMessage): Record<string, unknown> | undefined {
 
 /** ISO-8601 with an explicit +00:00, as Celery writes it (Celery 5.2's parser reads both, older ones not `Z`). */
 function celeryIso(iso: string | null): string | null {
-  return iso === null ? null : iso.replace(/Z$/, '+00:00');
+  // Celery's parse_iso8601 takes the fraction's digits as microseconds ('.272' is 272 µs): write all six.
+  return iso === null ? null : iso.replace(/\.(\d{3})Z$/, '.$1000Z').replace(/Z$/, '+00:00');
 }
 
 /** A Celery date header as tq's ISO UTC: null stays null, undefined means unreadable. A naive time is local, as Celery takes it. */
