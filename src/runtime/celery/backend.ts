@@ -6,10 +6,17 @@ import { connectWithin, createConnection } from '../brokers/redis/connection.js'
 import type { ControlReply, ControlRequest, StoredEvent, TqEvent, WorkerHeartbeat } from '../cluster.js';
 import { maskUrl, type RedisTlsOptions } from '../config.js';
 import type { ResultRecord } from '../states.js';
+import { MergedEvents } from './cluster/merged-events.js';
+import { celeryNodeName } from './cluster/names.js';
 import { CeleryRedisResults } from './redis/celery-results.js';
 import { bindKombuScripts } from './redis/scripts.js';
 
-/** What a tq process needs of Celery's control and event channels (the pidbox and celeryev; see cluster/). */
+/**
+ * What a tq process needs of Celery's control and event channels (the pidbox
+ * and celeryev; see cluster/). Heartbeats are sent as Celery's worker events;
+ * listHeartbeats gives the Python workers only; readEvents/latestEventId are
+ * the events of Python workers (tq's own stay in tq's stream too).
+ */
 export interface CeleryClusterVerbs {
   connect(): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +57,8 @@ export class CeleryBackend implements Backend {
   private readonly channels: ChannelWaiter;
   private readonly results: CeleryRedisResults;
   private readonly tq: FusedStore;
+  /** tq's stream, and Python workers' events when Celery's channels are in use. */
+  private readonly events: Pick<Backend, 'readEvents' | 'latestEventId'>;
 
   constructor(private readonly o: CeleryBackendOptions) {
     this.displayUrl = maskUrl(o.url);
@@ -57,6 +66,7 @@ export class CeleryBackend implements Backend {
     this.channels = new ChannelWaiter(() => createConnection(o.url, 'subscriber', o.redisTls));
     this.results = new CeleryRedisResults(this.redis, bindKombuScripts(this.redis), this.channels, o.resultExpiresMs);
     this.tq = o.tqState;
+    this.events = o.cluster ? new MergedEvents(o.tqState, o.cluster) : o.tqState;
   }
 
   async connect(): Promise<void> {
@@ -130,7 +140,7 @@ export class CeleryBackend implements Backend {
   /** tq workers' own heartbeats, and the Python workers that answer Celery's control (those tq knows nothing richer of). */
   async listHeartbeats(): Promise<WorkerHeartbeat[]> {
     const [own, celery] = await Promise.all([this.tq.listHeartbeats(), this.o.cluster?.listHeartbeats() ?? []]);
-    const known = new Set(own.map((h) => h.hostname));
+    const known = new Set(own.flatMap((h) => [h.hostname, celeryNodeName(h.hostname)]));
     return [...own, ...celery.filter((h) => !known.has(h.hostname))];
   }
 
@@ -143,16 +153,24 @@ export class CeleryBackend implements Backend {
   replyControl(reply: ControlReply) {
     return (this.o.cluster ?? this.tq).replyControl(reply);
   }
-  collectReplies(requestId: string, waitMs: number, expected?: number) {
-    return (this.o.cluster ?? this.tq).collectReplies(requestId, waitMs, expected);
+
+  /** Replies under the names tq's heartbeats use: Celery calls a tq worker named 'box' 'celery@box'. */
+  async collectReplies(requestId: string, waitMs: number, expected?: number): Promise<ControlReply[]> {
+    if (!this.o.cluster) return this.tq.collectReplies(requestId, waitMs, expected);
+    const replies = await this.o.cluster.collectReplies(requestId, waitMs, expected);
+    if (!replies.some((r) => r.hostname.startsWith('celery@'))) return replies;
+    const bare = new Set((await this.tq.listHeartbeats()).map((h) => h.hostname).filter((h) => !h.includes('@')));
+    return replies.map((r) => (r.hostname.startsWith('celery@') && bare.has(r.hostname.slice(7)) ? { ...r, hostname: r.hostname.slice(7) } : r));
   }
-  appendEvents(events: readonly TqEvent[]) {
-    return (this.o.cluster ?? this.tq).appendEvents(events);
+
+  /** tq's stream keeps every event for tq's monitors; celeryev carries them to Celery's. */
+  async appendEvents(events: readonly TqEvent[]): Promise<void> {
+    await Promise.all([this.tq.appendEvents(events), this.o.cluster?.appendEvents(events)]);
   }
-  readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal) {
-    return (this.o.cluster ?? this.tq).readEvents(after, max, waitMs, signal);
+  readEvents(after: string | null, max: number, waitMs: number, signal?: AbortSignal): Promise<StoredEvent[]> {
+    return this.events.readEvents(after, max, waitMs, signal);
   }
-  latestEventId() {
-    return (this.o.cluster ?? this.tq).latestEventId();
+  latestEventId(): Promise<string | null> {
+    return this.events.latestEventId();
   }
 }

@@ -63,7 +63,13 @@ async function openCeleryBroker(options: CeleryStoresOptions): Promise<Broker> {
 async function openCeleryBackend(options: CeleryStoresOptions, url: string): Promise<Backend> {
   const { RedisBroker } = await import('../brokers/redis/redis-broker.js');
   const tqState: FusedStore = new RedisBroker({ ...options, url });
-  const backend = new CeleryBackend({ url, resultExpiresMs: options.resultExpiresMs, redisTls: options.redisTls, tqState });
+  // Celery's control and events live on its broker; on Redis tq speaks them (cluster/), elsewhere they stay in tq's keys.
+  let cluster: ConstructorParameters<typeof CeleryBackend>[0]['cluster'];
+  if (/^rediss?:/i.test(options.url)) {
+    const { CeleryRedisCluster } = await import('./cluster/redis-cluster.js');
+    cluster = new CeleryRedisCluster({ url: options.url, globalKeyPrefix: options.celeryKeyPrefix, redisTls: options.redisTls });
+  }
+  const backend = new CeleryBackend({ url, resultExpiresMs: options.resultExpiresMs, redisTls: options.redisTls, tqState, cluster });
   try {
     await tqState.connect();
     await backend.connect();
