@@ -24,16 +24,19 @@ export async function benchCeleryDrain(): Promise<void> {
   const rows: Row[] = [];
   try {
     const source = `redis://127.0.0.1:${server.port}/1`;
+    progress(`publishing ${N.toLocaleString('en-US')} messages with Python Celery on ${source}…`);
     publish(source);
     const url = `redis://127.0.0.1:${server.port}/0`;
     const tq: number[] = [];
     for (const [pool, conc] of [['async', '100'], ['threads', '2']] as const) {
+      progress(`draining with tq (${pool} -c ${conc})…`);
       const ms = await drain(source, url, () => startWorker(['--broker', url, '-P', pool, '-c', conc, '--no-events'], { TQ_PROTOCOL: 'celery', BENCH_MARK_REDIS: url }));
       tq.push(ms);
       rows.push({ metric: `tq worker (${pool} -c ${conc})`, value: rate(N, ms), note: `${ms} ms` });
     }
     const celery: number[] = [];
     for (const args of [['-P', 'solo'], ['-P', 'prefork', '-c', '2']]) {
+      progress(`draining with Celery (${args.slice(1).join(' ')})…`);
       const ms = await drain(source, url, () => startCelery(url, args));
       celery.push(ms);
       rows.push({ metric: `Celery 5 worker (${args.slice(1).join(' ')})`, value: rate(N, ms), note: `${ms} ms` });
@@ -43,6 +46,11 @@ export async function benchCeleryDrain(): Promise<void> {
     await server.stop();
   }
   printTable(`Celery protocol on Redis: draining ${N.toLocaleString('en-US')} no-op messages (kombu layout)`, rows);
+}
+
+/** Where a long bench is, on stderr (the tables go to stdout). */
+function progress(line: string): void {
+  process.stderr.write(`[bench celery] ${line}\n`);
 }
 
 function publish(url: string): void {

@@ -80,7 +80,7 @@ export default class WorkerCommand extends TqCommand {
     const beat = new AbortController();
     const beatDone = scheduler?.runBeat({ config, stores: prepared.stores, entries: beatEntries, log: log.child('beat'), signal: beat.signal });
     log.info(`${prepared.hostname} ready.`);
-    const how = await shutdown.done;
+    await shutdown.done;
     beat.abort();
     await beatDone;
     await output.stop();
@@ -88,7 +88,10 @@ export default class WorkerCommand extends TqCommand {
     await metrics?.close();
     await prepared.close();
     log.info('worker stopped');
-    // After a cold stop, tasks in the event loop (solo/async) may still hold timers; their messages are already back in the queue.
-    if (how === 'cold') process.exit(0);
+    // Everything is handed back and written. Task code that ran in this process (solo and async
+    // pools; a cold stop's tasks may still be running) can hold handles of its own — a Redis
+    // client, a database pool, a timer — that would keep Node alive forever after "worker
+    // stopped", so the process ends here, as Celery's worker does whatever its tasks left open.
+    process.exit(process.exitCode ?? 0);
   }
 }
