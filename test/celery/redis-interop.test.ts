@@ -152,7 +152,8 @@ describe('tq client → Python worker (Redis, kombu layout)', () => {
     const call = await deployment.cli(['call', 'add', '2', '3', '--wait', '--tasks', TASKS], env);
     expect(call.stderr).toBe('');
     expect(call.stdout.trim()).toBe('5');
-    expect(python.log()).toMatch(/Task add\[[0-9a-f-]+\] succeeded/);
+    // Celery logs the success after it stored the result: the line may trail the answer a little.
+    await waitFor(() => /Task add\[[0-9a-f-]+\] succeeded/.test(python!.log()), 'the Python worker to log the success', 10_000);
   }, 90_000);
 
   it("reads a Python worker's failure (exit 6, ValueError) and a retry's final result", async () => {
