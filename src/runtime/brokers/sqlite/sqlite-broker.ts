@@ -9,6 +9,7 @@ import { DEAD_LETTER_CAP, type BrokerOptions, type FinishOutcome, type Lease, ty
 import type { FusedStore } from '../fused.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { SqliteResults } from './sqlite-results.js';
 import { SqliteCanvas } from './sqlite-canvas.js';
@@ -27,10 +28,13 @@ const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The embedded broker and backend: one SQLite file in WAL mode, shared by
- * every process on the machine. Each verb is one IMMEDIATE transaction, so
- * reserve-and-record-holder and ack-and-store-result are atomic across
- * processes. Results, meta and rate slots live in SqliteResults; heartbeats,
- * control, revocations, events and listings in SqliteCluster.
+ * every process on the machine. Each verb is atomic across processes: one
+ * IMMEDIATE transaction, or for the per-task writes (reserve, finish, retry,
+ * dead letter, progress, release, extend) one savepoint in a transaction
+ * shared with the other such writes of the same event-loop turn (group
+ * commit, see GroupCommit), each still fenced by its own lease. Results, meta
+ * and rate slots live in SqliteResults; heartbeats, control, revocations,
+ * events and listings in SqliteCluster.
  *
  * States: reading a stand-in (after connect, while the file does not exist:
  * reads answer as an empty broker would) → open on the file (from the first
@@ -51,6 +55,14 @@ export class SqliteBroker implements FusedStore {
   private canvasVerbs!: SqliteCanvas;
   private lastSweep = 0;
   private readonly deadBodyMax: number;
+  /** `fn` in a transaction (BEGIN IMMEDIATE at the top level, a savepoint inside one): one wrapper per connection. */
+  private wrapped!: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** Per-task writes of one event-loop turn, committed together. */
+  readonly commits = new GroupCommit({
+    transaction: (body) => void this.tx(body),
+    savepoint: (work) => this.inSavepoint(work),
+    inTransaction: () => this.db?.inTransaction ?? false,
+  });
 
   constructor(private readonly options: BrokerOptions) {
     this.displayUrl = options.url;
@@ -68,6 +80,7 @@ export class SqliteBroker implements FusedStore {
   private use(db: Database.Database, standIn: boolean): void {
     this.db = db;
     this.standIn = standIn;
+    this.wrapped = db.transaction((fn: () => unknown) => fn());
     this.statements = prepareStatements(db);
     this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.options.resultExpiresMs);
     this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
@@ -112,6 +125,7 @@ export class SqliteBroker implements FusedStore {
   }
 
   async close(): Promise<void> {
+    if (this.db) this.commits.flush(); // writes already made are committed, not dropped
     this.waiter?.close();
     this.db?.close();
     this.db = undefined;
@@ -140,7 +154,7 @@ export class SqliteBroker implements FusedStore {
     const deadline = Date.now() + request.waitMs;
     for (;;) {
       if (this.hasWork(request.queues)) {
-        const taken = this.tx(() => this.take(request));
+        const taken = await this.commits.submit(() => this.take(request));
         if (taken.length > 0) return taken;
       }
       const now = Date.now();
@@ -154,7 +168,7 @@ export class SqliteBroker implements FusedStore {
 
   async finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome> {
     const now = Date.now();
-    const outcome = this.tx(() => {
+    const outcome = await this.commits.submit((): FinishOutcome => {
       if (this.st.ack.run(lease.id, lease.token).changes === 0) return { accepted: false, next: [] };
       if (record) this.storeResultIn(record, now);
       return { accepted: true, next: next && next.max > 0 ? this.take(next) : [] };
@@ -169,7 +183,7 @@ export class SqliteBroker implements FusedStore {
 
   async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       const due = envelope.etaMs ?? now;
       const state = due > now ? 'scheduled' : 'ready';
       const changed = this.st.reschedule.run(state, due, envelope.body, envelope.priority, lease.id, lease.token).changes;
@@ -179,12 +193,12 @@ export class SqliteBroker implements FusedStore {
   }
 
   async release(leases: readonly Lease[]): Promise<number> {
-    return this.tx(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
+    return this.commits.submit(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
   }
 
   async deadLetter(lease: Lease, reason: string, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
       if (!row) return false;
       this.st.ack.run(lease.id, lease.token);
@@ -197,7 +211,7 @@ export class SqliteBroker implements FusedStore {
 
   async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const deadline = Date.now() + leaseMs;
-    return this.tx(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
+    return this.commits.submit(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
   }
 
   /** Reads again on every change of the database directory; on the file once it exists (a wait may begin before it does). */
@@ -213,7 +227,7 @@ export class SqliteBroker implements FusedStore {
 
   async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       if (!this.st.isHolder.get(lease.id, lease.token)) return false;
       this.storeResultIn(record, now);
       return true;
@@ -332,12 +346,25 @@ export class SqliteBroker implements FusedStore {
     if (!this.db) throw new TqError('BROKER_UNREACHABLE', 'the SQLite broker is closed');
     this.onFile(true);
     try {
-      return this.db.transaction(fn).immediate();
+      return this.wrapped.immediate(fn) as T;
     } catch (err) {
-      if (err instanceof TqError) throw err;
-      if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw openError(this.path, err);
-      throw err;
+      throw this.mapped(err);
     }
+  }
+
+  /** Inside a transaction: `work` in a savepoint of its own (a group commit's one write). */
+  private inSavepoint<T>(work: () => T): T {
+    try {
+      return this.wrapped(work) as T;
+    } catch (err) {
+      throw this.mapped(err);
+    }
+  }
+
+  private mapped(err: unknown): unknown {
+    if (err instanceof TqError) return err;
+    if ((err as { code?: string }).code?.startsWith('SQLITE_')) return openError(this.path, err);
+    return err;
   }
 }
 
