@@ -332,14 +332,15 @@ export class SqliteBroker implements FusedStore {
     this.results(true).storeIn(record, now);
   }
 
+  /** Joins the next group commit; a sweep that fails (busy, closed) never fails the finish that set it off, and is tried again later. */
   private maybeSweep(now: number): void {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    this.tx(() => {
+    void this.commits.submit(() => {
       this.st.sweepResults.run(now);
       this.st.sweepMeta.run(now);
       this.canvasVerbs.sweepIn(now);
-    });
+    }).catch(() => undefined);
   }
 
   private tx<T>(fn: () => T): T {
