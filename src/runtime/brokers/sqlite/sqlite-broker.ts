@@ -54,6 +54,9 @@ export class SqliteBroker implements FusedStore {
   private resultVerbs!: SqliteResults;
   private canvasVerbs!: SqliteCanvas;
   private lastSweep = 0;
+  /** Transactions begun on this connection, and the one whose first take promoted due rows. */
+  private transactions = 0;
+  private promotedIn = -1;
   private readonly deadBodyMax: number;
   /** `fn` in a transaction (BEGIN IMMEDIATE at the top level, a savepoint inside one): one wrapper per connection. */
   private wrapped!: Database.Transaction<(fn: () => unknown) => unknown>;
@@ -305,15 +308,24 @@ export class SqliteBroker implements FusedStore {
     return queues.some((q) => this.st.anyReady.get(q));
   }
 
-  /** Inside a transaction: promote due/lapsed rows, then lease up to `max` ready ones. */
+  /**
+   * Inside a transaction: promote due/lapsed rows (once per transaction: the
+   * takes of one group commit share it), then lease up to `max` ready ones.
+   * A promotion rolled back with a failing write is done again by the next
+   * transaction's first take.
+   */
   private take(request: ReserveRequest): Reservation[] {
     const now = Date.now();
-    this.st.promoteDue.run(now);
+    if (this.promotedIn !== this.transactions) {
+      this.st.promoteDue.run(now);
+      this.promotedIn = this.transactions;
+    }
     const taken: Reservation[] = [];
     for (const queue of request.queues) {
       const want = request.max - taken.length;
       if (want <= 0) break;
-      for (const row of this.st.selectReady.all(queue, want) as { seq: number; id: string; body: string; deliveries: number }[]) {
+      const rows = want === 1 ? this.st.selectReadyOne.all(queue) : this.st.selectReady.all(queue, want);
+      for (const row of rows as { seq: number; id: string; body: string; deliveries: number }[]) {
         const token = newLeaseToken();
         this.st.lease.run(request.holder, token, now + request.leaseMs, now, row.seq);
         taken.push({ id: row.id, queue, body: row.body, lease: { id: row.id, token }, deliveries: row.deliveries + 1 });
@@ -346,6 +358,7 @@ export class SqliteBroker implements FusedStore {
   private tx<T>(fn: () => T): T {
     if (!this.db) throw new TqError('BROKER_UNREACHABLE', 'the SQLite broker is closed');
     this.onFile(true);
+    this.transactions++;
     try {
       return this.wrapped.immediate(fn) as T;
     } catch (err) {
