@@ -132,6 +132,18 @@ describe('SQLite group commit', () => {
     expect(await broker.stats(['default'])).toMatchObject([{ ready: 0, leased: 4 }]);
   });
 
+  it('renews leases before the finishes of its turn: a lease finished in the same turn is not reported lost, a taken-over one is', async () => {
+    const { broker } = await open();
+    const { held, stale } = await fiveWithOneTakenOver(broker);
+    const [finishing, ...running] = held.slice(1);
+
+    const finished = broker.finish(finishing!.lease, success(finishing!.id));
+    const lost = await broker.extendLeases([stale.lease, finishing!.lease, ...running.map((r) => r.lease)], 30_000);
+
+    expect((await finished).accepted).toBe(true);
+    expect(lost.map((l) => l.id)).toEqual([stale.id]);
+  });
+
   it('commits the writes gathered so far when the broker closes, instead of dropping them', async () => {
     const { broker, another } = await open();
     await broker.enqueue([envelope()]);

@@ -35,16 +35,24 @@ interface Pending {
  */
 export class GroupCommit {
   private gathered: Pending[] = [];
+  /** Writes that go before the others of their transaction (see `submit`). */
+  private early: Pending[] = [];
   private flushSet = false;
   /** Transactions committed and the writes they carried, for tests and tuning. */
   readonly counts = { transactions: 0, writes: 0 };
 
   constructor(private readonly store: GroupCommitStore) {}
 
-  /** Runs `work` inside a shared transaction; resolves with its value once that transaction committed. */
-  submit<T>(work: () => T): Promise<T> {
+  /**
+   * Runs `work` inside a shared transaction; resolves with its value once
+   * that transaction committed. Writes run in the order they were made, but
+   * `first` ones go before the rest of their transaction: a lease renewal
+   * made in the same turn as that lease's finish then renews it, instead of
+   * finding it already acked and reporting it lost.
+   */
+  submit<T>(work: () => T, options: { first?: boolean } = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.gathered.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      (options.first ? this.early : this.gathered).push({ work, resolve: resolve as (value: unknown) => void, reject });
       if (this.flushSet) return;
       this.flushSet = true;
       setImmediate(() => this.flush());
@@ -54,7 +62,7 @@ export class GroupCommit {
   /** Commits everything gathered so far, now (also before the database closes). */
   flush(): void {
     this.flushSet = false;
-    const batch = this.gathered.splice(0);
+    const batch = [...this.early.splice(0), ...this.gathered.splice(0)];
     if (batch.length === 0) return;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {

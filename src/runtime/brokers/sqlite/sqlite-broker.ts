@@ -214,7 +214,8 @@ export class SqliteBroker implements FusedStore {
 
   async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const deadline = Date.now() + leaseMs;
-    return this.commits.submit(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
+    // First in its transaction: a finish gathered in the same turn must not make its own renewal report the lease lost.
+    return this.commits.submit(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0), { first: true });
   }
 
   /** Reads again on every change of the database directory; on the file once it exists (a wait may begin before it does). */
