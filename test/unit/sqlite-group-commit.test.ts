@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -7,6 +9,8 @@ import { SqliteBroker } from '../../src/runtime/brokers/sqlite/sqlite-broker.js'
 import type { ResultRecord } from '../../src/runtime/states.js';
 import { waitFor } from '../support/wait.js';
 import { envelope, request, success } from '../contract/fixtures.js';
+
+const require = createRequire(import.meta.url);
 
 /**
  * Group commit in the SQLite broker: the per-task writes of one event-loop
@@ -142,6 +146,32 @@ describe('SQLite group commit', () => {
 
     expect((await finished).accepted).toBe(true);
     expect(lost.map((l) => l.id)).toEqual([stale.id]);
+  });
+
+  it('waits out a write lock another process holds (SQLITE_BUSY), then commits the whole batch', async () => {
+    const { broker, another } = await open();
+    await broker.enqueue(Array.from({ length: 3 }, () => envelope()));
+    const held = await broker.reserve(request('worker-a', 3));
+    const file = join(dirs.at(-1)!, 'tq.db');
+    // Another process takes the write lock, says so, holds it for 500 ms while it writes a row of its own, then commits.
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require(${JSON.stringify(require.resolve('better-sqlite3'))}))(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare("INSERT INTO meta (key, value) VALUES ('held-by', 'other process')").run();
+      console.log('locked');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+      db.exec('COMMIT');
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => holder.on('exit', resolve));
+    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+
+    const outcomes = await Promise.all(held.map((r) => broker.finish(r.lease, success(r.id))));
+
+    expect(await exited).toBe(0);
+    expect(outcomes.map((o) => o.accepted)).toEqual([true, true, true]);
+    const reader = await another();
+    for (const r of held) expect(await reader.getResult(r.id)).toMatchObject({ state: 'SUCCESS' });
+    expect(await reader.getMeta('held-by')).toBe('other process');
   });
 
   it('commits the writes gathered so far when the broker closes, instead of dropping them', async () => {
