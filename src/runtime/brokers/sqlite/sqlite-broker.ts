@@ -9,6 +9,7 @@ import { DEAD_LETTER_CAP, type BrokerOptions, type FinishOutcome, type Lease, ty
 import type { FusedStore } from '../fused.js';
 import type { ControlReply, ControlRequest, DeadLetter, StoredEvent, TqEvent, WorkerHeartbeat } from '../../cluster.js';
 import { ChangeWaiter } from './change-waiter.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteCluster } from './sqlite-cluster.js';
 import { SqliteResults } from './sqlite-results.js';
 import { SqliteCanvas } from './sqlite-canvas.js';
@@ -27,10 +28,13 @@ const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The embedded broker and backend: one SQLite file in WAL mode, shared by
- * every process on the machine. Each verb is one IMMEDIATE transaction, so
- * reserve-and-record-holder and ack-and-store-result are atomic across
- * processes. Results, meta and rate slots live in SqliteResults; heartbeats,
- * control, revocations, events and listings in SqliteCluster.
+ * every process on the machine. Each verb is atomic across processes: one
+ * IMMEDIATE transaction, or for the per-task writes (reserve, finish, retry,
+ * dead letter, progress, release, extend) one savepoint in a transaction
+ * shared with the other such writes of the same event-loop turn (group
+ * commit, see GroupCommit), each still fenced by its own lease. Results, meta
+ * and rate slots live in SqliteResults; heartbeats, control, revocations,
+ * events and listings in SqliteCluster.
  *
  * States: reading a stand-in (after connect, while the file does not exist:
  * reads answer as an empty broker would) → open on the file (from the first
@@ -50,7 +54,18 @@ export class SqliteBroker implements FusedStore {
   private resultVerbs!: SqliteResults;
   private canvasVerbs!: SqliteCanvas;
   private lastSweep = 0;
+  /** Transactions begun on this connection, and the one whose first take promoted due rows. */
+  private transactions = 0;
+  private promotedIn = -1;
   private readonly deadBodyMax: number;
+  /** `fn` in a transaction (BEGIN IMMEDIATE at the top level, a savepoint inside one): one wrapper per connection. */
+  private wrapped!: Database.Transaction<(fn: () => unknown) => unknown>;
+  /** Per-task writes of one event-loop turn, committed together. */
+  readonly commits = new GroupCommit({
+    transaction: (body) => void this.tx(body),
+    savepoint: (work) => this.inSavepoint(work),
+    inTransaction: () => this.db?.inTransaction ?? false,
+  });
 
   constructor(private readonly options: BrokerOptions) {
     this.displayUrl = options.url;
@@ -68,6 +83,7 @@ export class SqliteBroker implements FusedStore {
   private use(db: Database.Database, standIn: boolean): void {
     this.db = db;
     this.standIn = standIn;
+    this.wrapped = db.transaction((fn: () => unknown) => fn());
     this.statements = prepareStatements(db);
     this.resultVerbs = new SqliteResults(db, (fn) => this.tx(fn), this.options.resultExpiresMs);
     this.clusterVerbs = new SqliteCluster(db, (fn) => this.tx(fn), this.waiter, (record, now) => this.storeResultIn(record, now));
@@ -112,6 +128,7 @@ export class SqliteBroker implements FusedStore {
   }
 
   async close(): Promise<void> {
+    if (this.db) this.commits.flush(); // writes already made are committed, not dropped
     this.waiter?.close();
     this.db?.close();
     this.db = undefined;
@@ -140,7 +157,7 @@ export class SqliteBroker implements FusedStore {
     const deadline = Date.now() + request.waitMs;
     for (;;) {
       if (this.hasWork(request.queues)) {
-        const taken = this.tx(() => this.take(request));
+        const taken = await this.commits.submit(() => this.take(request));
         if (taken.length > 0) return taken;
       }
       const now = Date.now();
@@ -154,7 +171,7 @@ export class SqliteBroker implements FusedStore {
 
   async finish(lease: Lease, record: ResultRecord | null, next?: ReserveRequest): Promise<FinishOutcome> {
     const now = Date.now();
-    const outcome = this.tx(() => {
+    const outcome = await this.commits.submit((): FinishOutcome => {
       if (this.st.ack.run(lease.id, lease.token).changes === 0) return { accepted: false, next: [] };
       if (record) this.storeResultIn(record, now);
       return { accepted: true, next: next && next.max > 0 ? this.take(next) : [] };
@@ -169,7 +186,7 @@ export class SqliteBroker implements FusedStore {
 
   async retry(lease: Lease, envelope: Envelope, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       const due = envelope.etaMs ?? now;
       const state = due > now ? 'scheduled' : 'ready';
       const changed = this.st.reschedule.run(state, due, envelope.body, envelope.priority, lease.id, lease.token).changes;
@@ -179,12 +196,12 @@ export class SqliteBroker implements FusedStore {
   }
 
   async release(leases: readonly Lease[]): Promise<number> {
-    return this.tx(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
+    return this.commits.submit(() => leases.reduce((n, l) => n + this.st.release.run(l.id, l.token).changes, 0));
   }
 
   async deadLetter(lease: Lease, reason: string, record: ResultRecord | null = null): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       const row = this.st.leasedBody.get(lease.id, lease.token) as { queue: string; body: string } | undefined;
       if (!row) return false;
       this.st.ack.run(lease.id, lease.token);
@@ -197,7 +214,8 @@ export class SqliteBroker implements FusedStore {
 
   async extendLeases(leases: readonly Lease[], leaseMs: number): Promise<Lease[]> {
     const deadline = Date.now() + leaseMs;
-    return this.tx(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0));
+    // First in its transaction: a finish gathered in the same turn must not make its own renewal report the lease lost.
+    return this.commits.submit(() => leases.filter((l) => this.st.extend.run(deadline, l.id, l.token).changes === 0), { first: true });
   }
 
   /** Reads again on every change of the database directory; on the file once it exists (a wait may begin before it does). */
@@ -213,7 +231,7 @@ export class SqliteBroker implements FusedStore {
 
   async updateProgress(lease: Lease, record: ResultRecord): Promise<boolean> {
     const now = Date.now();
-    return this.tx(() => {
+    return this.commits.submit(() => {
       if (!this.st.isHolder.get(lease.id, lease.token)) return false;
       this.storeResultIn(record, now);
       return true;
@@ -291,15 +309,24 @@ export class SqliteBroker implements FusedStore {
     return queues.some((q) => this.st.anyReady.get(q));
   }
 
-  /** Inside a transaction: promote due/lapsed rows, then lease up to `max` ready ones. */
+  /**
+   * Inside a transaction: promote due/lapsed rows (once per transaction: the
+   * takes of one group commit share it), then lease up to `max` ready ones.
+   * A promotion rolled back with a failing write is done again by the next
+   * transaction's first take.
+   */
   private take(request: ReserveRequest): Reservation[] {
     const now = Date.now();
-    this.st.promoteDue.run(now);
+    if (this.promotedIn !== this.transactions) {
+      this.st.promoteDue.run(now);
+      this.promotedIn = this.transactions;
+    }
     const taken: Reservation[] = [];
     for (const queue of request.queues) {
       const want = request.max - taken.length;
       if (want <= 0) break;
-      for (const row of this.st.selectReady.all(queue, want) as { seq: number; id: string; body: string; deliveries: number }[]) {
+      const rows = want === 1 ? this.st.selectReadyOne.all(queue) : this.st.selectReady.all(queue, want);
+      for (const row of rows as { seq: number; id: string; body: string; deliveries: number }[]) {
         const token = newLeaseToken();
         this.st.lease.run(request.holder, token, now + request.leaseMs, now, row.seq);
         taken.push({ id: row.id, queue, body: row.body, lease: { id: row.id, token }, deliveries: row.deliveries + 1 });
@@ -318,26 +345,41 @@ export class SqliteBroker implements FusedStore {
     this.results(true).storeIn(record, now);
   }
 
+  /** Joins the next group commit; a sweep that fails (busy, closed) never fails the finish that set it off, and is tried again later. */
   private maybeSweep(now: number): void {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
     this.lastSweep = now;
-    this.tx(() => {
+    void this.commits.submit(() => {
       this.st.sweepResults.run(now);
       this.st.sweepMeta.run(now);
       this.canvasVerbs.sweepIn(now);
-    });
+    }).catch(() => undefined);
   }
 
   private tx<T>(fn: () => T): T {
     if (!this.db) throw new TqError('BROKER_UNREACHABLE', 'the SQLite broker is closed');
     this.onFile(true);
+    this.transactions++;
     try {
-      return this.db.transaction(fn).immediate();
+      return this.wrapped.immediate(fn) as T;
     } catch (err) {
-      if (err instanceof TqError) throw err;
-      if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw openError(this.path, err);
-      throw err;
+      throw this.mapped(err);
     }
+  }
+
+  /** Inside a transaction: `work` in a savepoint of its own (a group commit's one write). */
+  private inSavepoint<T>(work: () => T): T {
+    try {
+      return this.wrapped(work) as T;
+    } catch (err) {
+      throw this.mapped(err);
+    }
+  }
+
+  private mapped(err: unknown): unknown {
+    if (err instanceof TqError) return err;
+    if ((err as { code?: string }).code?.startsWith('SQLITE_')) return openError(this.path, err);
+    return err;
   }
 }
 

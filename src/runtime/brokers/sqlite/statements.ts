@@ -21,6 +21,9 @@ export function prepareStatements(db: Database.Database): Statements {
                    WHERE state IN ('scheduled', 'leased') AND available_at <= ?`),
     selectReady: p(`SELECT seq, id, body, deliveries FROM messages
                     WHERE queue = ? AND state = 'ready' ORDER BY priority, seq LIMIT ?`),
+    // The same for one message (a finish's next): a literal LIMIT runs in a third of the time of a bound one.
+    selectReadyOne: p(`SELECT seq, id, body, deliveries FROM messages
+                       WHERE queue = ? AND state = 'ready' ORDER BY priority, seq LIMIT 1`),
     lease: p(`UPDATE messages SET state = 'leased', holder = ?, token = ?, available_at = ?, leased_at = ?,
               deliveries = deliveries + 1 WHERE seq = ?`),
     ack: p(`DELETE FROM messages WHERE id = ? AND token = ? AND state = 'leased'`),
@@ -56,7 +59,7 @@ export function prepareStatements(db: Database.Database): Statements {
 }
 
 export type StatementName =
-  | 'insert' | 'insertNew' | 'sameBody' | 'anyReady' | 'anyDue' | 'nextDue' | 'promoteDue' | 'selectReady' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
+  | 'insert' | 'insertNew' | 'sameBody' | 'anyReady' | 'anyDue' | 'nextDue' | 'promoteDue' | 'selectReady' | 'selectReadyOne' | 'lease' | 'ack' | 'isHolder' | 'leasedBody'
   | 'reschedule' | 'release' | 'extend' | 'insertDead' | 'capDead' | 'upsertResult' | 'getResult' | 'messageState'
   | 'purge' | 'peekReady' | 'countByState' | 'countDead' | 'claimMeta' | 'getMeta' | 'setMeta' | 'sweepResults' | 'sweepMeta';
 
