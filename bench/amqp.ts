@@ -1,0 +1,335 @@
+/**
+ * `npm run bench -- amqp` (issue 14): tq beside Python Celery 5 (Debian's
+ * python3-celery, bench/celery/amqpapp.py) on the machine's RabbitMQ, in a
+ * virtual host made for the run and deleted after it, results of both in one
+ * private redis-server (a database each). Both store every no-op's result, as
+ * each does by default; neither worker sends events.
+ *
+ * Loaded the same way: each side's own producer publishes the drain's
+ * messages (a start mark, 20,000 no-op, an end mark) before its worker
+ * starts (Celery's once, through a fanout exchange into one queue per Celery
+ * worker: its producer is too slow here to publish them three times); the
+ * rate is between the marks (bench/tasks/bench_mark.ts, the same task in
+ * amqpapp.py), written by the worker itself, so start-up and publishing are
+ * not timed. Idle latency: each side's handler takes the time
+ * first thing and subtracts the producer's send time. tq publishes with
+ * confirms always; Celery's rows are given with confirms (like for like) and
+ * without (Celery's default). Celery uses its default classic queue, tq its
+ * quorum bands. One round per row: run it twice to see the spread.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { createClient, type Client } from '../src/index.js';
+import { startRedisServer } from '../test/support/redis-server.js';
+import { BIN, startWorker } from './support.js';
+
+const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 5_000);
+const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
+const N_DRAIN = Number(process.env.TQ_BENCH_DRAIN ?? 20_000);
+/**
+ * Celery's enqueue rows send fewer (a rate is a rate): with confirms its
+ * producer managed under 200 messages/s on this machine, so tq's counts would
+ * take minutes.
+ */
+const CELERY_N_ONE = Math.min(N_ONE, 1_000);
+const CELERY_N_BULK = Math.min(N_BULK, 2_000);
+const N_LATENCY = 1_000;
+const N_WARMUP = 1_000;
+const BULK_CHUNK = 1_000;
+/** Enqueue rows publish here, a queue no worker consumes (the vhost goes at the end). */
+const ENQUEUE_QUEUE = 'bench-enqueue';
+const PYTHON = '/usr/bin/python3';
+const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
+const PROBE_TASKS = fileURLToPath(new URL('../test/fixtures/redis-tasks', import.meta.url));
+
+const step = (what: string) => process.stderr.write(`  amqp bench: ${what}\n`);
+const perSec = (n: number, ms: number) => (n / ms) * 1000;
+const pct = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  metric: string;
+  tq: number;
+  celery: number;
+  note: string;
+}
+
+export async function benchAmqp(): Promise<void> {
+  const vhost = `tqbench-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  rabbitmqctl(['add_vhost', vhost]);
+  const server = await startRedisServer().catch((err: unknown) => {
+    rabbitmqctl(['delete_vhost', vhost]);
+    throw err;
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'tq-bench-amqp-'));
+  const stores: Stores = {
+    amqp: `amqp://guest:guest@127.0.0.1:5672/${vhost}`,
+    tqRedis: server.url,
+    celeryRedis: server.url.replace(/\/0$/, '/1'),
+    dir,
+  };
+  try {
+    rabbitmqctl(['set_permissions', '-p', vhost, 'guest', '.*', '.*', '.*']);
+    printRows(await measure(stores));
+  } finally {
+    await server.stop();
+    rabbitmqctl(['delete_vhost', vhost]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface CeleryEnqueue {
+  one_ms: number;
+  bulk_ms: number;
+}
+
+interface Stores {
+  amqp: string;
+  tqRedis: string;
+  celeryRedis: string;
+  dir: string;
+}
+
+async function measure(s: Stores): Promise<Row[]> {
+  const rows: Row[] = [];
+  step('tq: enqueue');
+  const tqEnq = await tqEnqueue(s);
+  step('Celery: enqueue, with and without confirms');
+  const celeryConfirmed = celeryCommand<CeleryEnqueue>(s, ['enqueue', CELERY_N_ONE, CELERY_N_BULK, ENQUEUE_QUEUE], true);
+  const celeryDefault = celeryCommand<CeleryEnqueue>(s, ['enqueue', CELERY_N_ONE, CELERY_N_BULK, ENQUEUE_QUEUE]);
+  rows.push({ metric: 'enqueue, one at a time (/s)', tq: perSec(N_ONE, tqEnq.oneMs), celery: perSec(CELERY_N_ONE, celeryConfirmed.one_ms), note: `Celery with confirms; without ${fmt(perSec(CELERY_N_ONE, celeryDefault.one_ms))}/s (tq ÷ that ${ratio(perSec(N_ONE, tqEnq.oneMs), perSec(CELERY_N_ONE, celeryDefault.one_ms))}); target ≥ 2×` });
+  rows.push({ metric: `enqueue, bulk of ${BULK_CHUNK} (/s)`, tq: perSec(N_BULK, tqEnq.bulkMs), celery: perSec(CELERY_N_BULK, celeryConfirmed.bulk_ms), note: `Celery: a loop in one producer, confirms; without ${fmt(perSec(CELERY_N_BULK, celeryDefault.bulk_ms))}/s (tq ÷ that ${ratio(perSec(N_BULK, tqEnq.bulkMs), perSec(CELERY_N_BULK, celeryDefault.bulk_ms))})` });
+
+  const drains = new Map<string, { rate: number; rssMiB: number }>();
+  for (const c of [1, 10, 50]) {
+    step(`tq: drain at c=${c}`);
+    drains.set(`tq ${c}`, await drain(s.tqRedis, () => tqPublish(s), () => startWorker(['--broker', s.amqp, '--backend', s.tqRedis, '-P', 'async', '-c', String(c), '--no-events'], { BENCH_MARK_REDIS: s.tqRedis })));
+  }
+  const celeryPools = [['solo', ['-P', 'solo']], ['prefork 2', ['-P', 'prefork', '-c', '2']], ['prefork 10', ['-P', 'prefork', '-c', '10']]] as const;
+  const queueOf = (label: string) => `drain-${label.replace(' ', '')}`;
+  step(`Celery: publishing the drain's ${N_DRAIN} messages (once, copied to one queue per worker)`);
+  celeryCommand(s, ['publish', N_DRAIN, ...celeryPools.map(([label]) => queueOf(label))]);
+  for (const [label, args] of celeryPools) {
+    step(`Celery: drain, ${label}`);
+    drains.set(`celery ${label}`, await drain(s.celeryRedis, async () => undefined, () => startCelery(s, [...args, '-Q', queueOf(label)])));
+  }
+  const d = (k: string) => drains.get(k)!;
+  const celeryBest = [...drains].filter(([k]) => k.startsWith('celery')).sort((a, b) => b[1].rate - a[1].rate)[0]!;
+  const drainRow = (c: number, celeryKey: string) => ({ metric: `drain ${N_DRAIN} no-op, c=${c} (/s)`, tq: d(`tq ${c}`).rate, celery: d(celeryKey).rate, note: `tq async -c ${c}; Celery ${celeryKey.slice(7)}` });
+  rows.push(drainRow(1, 'celery solo'));
+  rows.push(drainRow(10, 'celery prefork 10'));
+  rows.push({ ...drainRow(50, celeryBest[0]), note: `tq async -c 50 vs Celery's best (${celeryBest[0].slice(7)}); target ≥ 5×` });
+  rows.push({ metric: 'Celery prefork -c 2 drain (/s)', tq: d('tq 50').rate, celery: d('celery prefork 2').rate, note: 'tq async -c 50 beside it' });
+  rows.push({ metric: 'worker RSS after the drain (MiB)', tq: d('tq 50').rssMiB, celery: d('celery prefork 10').rssMiB, note: `tq -c 50; Celery prefork -c 10, all processes (solo ${fmt(d('celery solo').rssMiB)}, prefork -c 2 ${fmt(d('celery prefork 2').rssMiB)})` });
+
+  step('tq: idle latency');
+  const tqLat = await tqLatency(s);
+  step('Celery: idle latency, solo');
+  const celerySolo = await celeryLatency(s, ['-P', 'solo']);
+  step('Celery: idle latency, prefork -c 2');
+  const celeryPrefork = await celeryLatency(s, ['-P', 'prefork', '-c', '2']);
+  for (const p of [50, 99]) {
+    rows.push({ metric: `enqueue → start p${p}, idle worker (ms)`, tq: pct(tqLat, p), celery: pct(celerySolo, p), note: `tq async -c 10; Celery solo (prefork -c 2: ${pct(celeryPrefork, p).toFixed(2)})` });
+  }
+  return rows;
+}
+
+/** One producer's enqueue rows: one at a time (each confirmed before the next), then bulk calls. */
+async function tqEnqueue(s: Stores): Promise<{ oneMs: number; bulkMs: number }> {
+  const client = await tqClient(s);
+  try {
+    const one = () => client.sendTask('noop', { args: [0], queue: ENQUEUE_QUEUE });
+    const bulk = () => client.sendMany(Array.from({ length: BULK_CHUNK }, (_, i) => ({ name: 'noop', options: { args: [i], queue: ENQUEUE_QUEUE } })));
+    for (let i = 0; i < N_WARMUP; i++) await one(); // JIT and the queue's declarations, untimed
+    await bulk();
+    let t = performance.now();
+    for (let i = 0; i < N_ONE; i++) await one();
+    const oneMs = performance.now() - t;
+    t = performance.now();
+    for (let i = 0; i < N_BULK; i += BULK_CHUNK) await bulk();
+    return { oneMs, bulkMs: performance.now() - t };
+  } finally {
+    await client.close();
+  }
+}
+
+function tqClient(s: Stores): Promise<Client> {
+  return createClient({ cwd: s.dir, brokerUrl: s.amqp, backendUrl: s.tqRedis });
+}
+
+/** The drain's messages, in the order a worker takes them: start mark, the no-ops, end mark. */
+async function tqPublish(s: Stores): Promise<void> {
+  const client = await tqClient(s);
+  try {
+    await client.sendTask('bench_mark', { args: ['start'] });
+    for (let i = 0; i < N_DRAIN; i += BULK_CHUNK) await client.sendMany(Array.from({ length: BULK_CHUNK }, (_, j) => ({ name: 'noop', options: { args: [i + j] } })));
+    await client.sendTask('bench_mark', { args: ['end'] });
+  } finally {
+    await client.close();
+  }
+}
+
+/** Loads the queue, starts a worker, and times start mark → end mark (written by the worker in `redisUrl`). */
+async function drain(redisUrl: string, load: () => Promise<void>, start: () => Promise<{ stop(): Promise<void>; rssKb(): number }>): Promise<{ rate: number; rssMiB: number }> {
+  const redis = new Redis(redisUrl);
+  try {
+    await redis.flushdb(); // a private redis-server: only this bench's results and marks
+    await load();
+    const worker = await start();
+    try {
+      const deadline = Date.now() + 600_000;
+      while (Date.now() < deadline) {
+        const [s, e] = await redis.mget('bench:start', 'bench:end');
+        if (s && e) return { rate: perSec(N_DRAIN, (Number(e) - Number(s)) * 1000), rssMiB: worker.rssKb() / 1024 };
+        await sleep(50);
+      }
+      throw new Error(`the drain of ${N_DRAIN} messages did not end within 10 minutes`);
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A tq worker with the Redis bench's probe task (test/fixtures/redis-tasks), which reports its latencies after N_LATENCY runs. */
+async function tqLatency(s: Stores): Promise<number[]> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--broker', s.amqp, '--backend', s.tqRedis, '-P', 'async', '-c', '10', '--no-events', '--tasks', PROBE_TASKS, '-l', 'warn'], {
+    env: { ...process.env, TQ_BENCH_N: String(N_LATENCY) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const report = reportOf(child);
+    await waitFor(child, /\[tasks\]/);
+    const client = await tqClient(s);
+    try {
+      await sleep(500); // idle: the worker waits on its consumers
+      for (let i = 0; i < N_LATENCY; i++) {
+        await client.sendTask('probe', { args: [performance.timeOrigin + performance.now()] });
+        await sleep(5);
+      }
+      return (await report).latencies;
+    } finally {
+      await client.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+function reportOf(child: ChildProcess): Promise<{ latencies: number[] }> {
+  return waitFor(child, /TQBENCH (.*)\n/).then((m) => JSON.parse(m[1]!) as { latencies: number[] });
+}
+
+function waitFor(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = pattern.exec(out);
+      if (m) resolve(m);
+    });
+    child.on('exit', (code) => reject(new Error(`tq worker exited (${code}):\n${out.slice(-2000)}`)));
+  });
+}
+
+async function celeryLatency(s: Stores, args: string[]): Promise<number[]> {
+  const redis = new Redis(s.celeryRedis);
+  try {
+    await redis.flushdb();
+    const worker = await startCelery(s, args);
+    try {
+      await sleep(500);
+      celeryCommand(s, ['latency', N_LATENCY]);
+      const deadline = Date.now() + 60_000;
+      while ((await redis.llen('bench:latency')) < N_LATENCY) {
+        if (Date.now() > deadline) throw new Error('the Celery worker did not run every latency probe within a minute');
+        await sleep(50);
+      }
+      return (await redis.lrange('bench:latency', 0, -1)).map(Number);
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Runs one amqpapp.py command (Celery's own producer) and returns its JSON line. */
+function celeryCommand<T>(s: Stores, args: (string | number)[], confirm = false): T {
+  const run = spawnSync(PYTHON, ['amqpapp.py', ...args.map(String)], { cwd: CELERY_DIR, env: celeryEnv(s, confirm), encoding: 'utf8', timeout: 600_000 });
+  if (run.error || run.status !== 0) throw new Error(`amqpapp.py ${args.join(' ')} failed (${run.error?.message ?? run.stderr.trim().slice(-800)}); it needs Debian's python3-celery and python3-redis`);
+  return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as T;
+}
+
+function celeryEnv(s: Stores, confirm = false): NodeJS.ProcessEnv {
+  return { ...process.env, BENCH_BROKER: s.amqp, BENCH_REDIS: s.celeryRedis, BENCH_CONFIRM: confirm ? '1' : '0' };
+}
+
+/** A Celery worker in a process group of its own; resolves once it is ready (amqpapp.py marks worker_ready in Redis). */
+async function startCelery(s: Stores, args: string[]): Promise<{ stop(): Promise<void>; rssKb(): number }> {
+  const redis = new Redis(s.celeryRedis);
+  await redis.del('bench:ready');
+  const child = spawn(PYTHON, ['-m', 'celery', '-A', 'amqpapp', 'worker', '-l', 'warning', '--without-gossip', '--without-mingle', '--without-heartbeat', ...args], { cwd: CELERY_DIR, env: celeryEnv(s), stdio: ['ignore', 'ignore', 'inherit'], detached: true });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!(await redis.get('bench:ready'))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the Celery worker (${args.join(' ')}) did not become ready`);
+      await sleep(50);
+    }
+  } catch (err) {
+    process.kill(-child.pid!, 'SIGKILL');
+    throw err;
+  } finally {
+    redis.disconnect();
+  }
+  return {
+    rssKb: () => groupRssKb(child.pid!),
+    stop: async () => {
+      process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** VmRSS summed over a process group (a prefork worker and its children; shared pages count once per process). */
+function groupRssKb(pgid: number): number {
+  let kb = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const group = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[2]);
+      if (group === pgid) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // the process ended while being read
+    }
+  }
+  return kb;
+}
+
+export function rabbitmqctl(args: string[]): string {
+  const run = spawnSync('rabbitmqctl', args, { encoding: 'utf8' });
+  if (run.error || run.status !== 0) throw new Error(`rabbitmqctl ${args.join(' ')} failed (${run.error?.message ?? run.stderr.trim()}); the bench needs the machine's RabbitMQ on 127.0.0.1:5672 (apt-get install rabbitmq-server)`);
+  return run.stdout;
+}
+
+const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+
+function printRows(rows: Row[]): void {
+  const header = ['metric', 'tq', 'Celery 5', 'tq/Celery', 'note'];
+  const lines = rows.map((r) => [r.metric, fmt(r.tq), fmt(r.celery), ratio(r.tq, r.celery), r.note]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === 4 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  console.log(`\nRabbitMQ: tq vs Celery 5 (one RabbitMQ vhost, results in one redis-server; workers in their own processes; one round)`);
+  console.log(line(header));
+  console.log('-'.repeat(widths.slice(0, 4).reduce((a, b) => a + b + 2, 0) + 4));
+  for (const l of lines) console.log(line(l));
+  console.log('(for rates higher is better; for ms and RSS lower is better)');
+}
+
+if (process.argv[1] && pathToFileURL(process.argv[1]).href === import.meta.url) await benchAmqp();
