@@ -17,7 +17,7 @@
  * without (Celery's default). Celery uses its default classic queue, tq its
  * quorum bands. One round per row: run it twice to see the spread.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { createClient, type Client } from '../src/index.js';
 import { startRedisServer } from '../test/support/redis-server.js';
-import { BIN, startWorker } from './support.js';
+import { BENCH_TASKS, BIN } from './support.js';
 
 const N_ONE = Number(process.env.TQ_BENCH_ONE ?? 5_000);
 const N_BULK = Number(process.env.TQ_BENCH_BULK ?? 20_000);
@@ -44,6 +44,7 @@ const BULK_CHUNK = 1_000;
 const ENQUEUE_QUEUE = 'bench-enqueue';
 const PYTHON = '/usr/bin/python3';
 const CELERY_DIR = fileURLToPath(new URL('./celery/', import.meta.url));
+const STOP_GRACE_MS = 3_000;
 const PROBE_TASKS = fileURLToPath(new URL('../test/fixtures/redis-tasks', import.meta.url));
 
 const step = (what: string) => process.stderr.write(`  amqp bench: ${what}\n`);
@@ -107,7 +108,9 @@ async function measure(s: Stores): Promise<Row[]> {
   const drains = new Map<string, { rate: number; rssMiB: number }>();
   for (const c of [1, 10, 50]) {
     step(`tq: drain at c=${c}`);
-    drains.set(`tq ${c}`, await drain(s.tqRedis, () => tqPublish(s), () => startWorker(['--broker', s.amqp, '--backend', s.tqRedis, '-P', 'async', '-c', String(c), '--no-events'], { BENCH_MARK_REDIS: s.tqRedis })));
+    // A queue per drain: nothing a previous worker left unacked can run in this one.
+    const queue = `drain-c${c}`;
+    drains.set(`tq ${c}`, await drain(s.tqRedis, () => tqPublish(s, queue), () => startTq(s, BENCH_TASKS, ['-c', String(c), '-Q', queue], { BENCH_MARK_REDIS: s.tqRedis })));
   }
   const celeryPools = [['solo', ['-P', 'solo']], ['prefork 2', ['-P', 'prefork', '-c', '2']], ['prefork 10', ['-P', 'prefork', '-c', '10']]] as const;
   const queueOf = (label: string) => `drain-${label.replace(' ', '')}`;
@@ -162,12 +165,12 @@ function tqClient(s: Stores): Promise<Client> {
 }
 
 /** The drain's messages, in the order a worker takes them: start mark, the no-ops, end mark. */
-async function tqPublish(s: Stores): Promise<void> {
+async function tqPublish(s: Stores, queue: string): Promise<void> {
   const client = await tqClient(s);
   try {
-    await client.sendTask('bench_mark', { args: ['start'] });
-    for (let i = 0; i < N_DRAIN; i += BULK_CHUNK) await client.sendMany(Array.from({ length: BULK_CHUNK }, (_, j) => ({ name: 'noop', options: { args: [i + j] } })));
-    await client.sendTask('bench_mark', { args: ['end'] });
+    await client.sendTask('bench_mark', { args: ['start'], queue });
+    for (let i = 0; i < N_DRAIN; i += BULK_CHUNK) await client.sendMany(Array.from({ length: BULK_CHUNK }, (_, j) => ({ name: 'noop', options: { args: [i + j], queue } })));
+    await client.sendTask('bench_mark', { args: ['end'], queue });
   } finally {
     await client.close();
   }
@@ -198,13 +201,8 @@ async function drain(redisUrl: string, load: () => Promise<void>, start: () => P
 
 /** A tq worker with the Redis bench's probe task (test/fixtures/redis-tasks), which reports its latencies after N_LATENCY runs. */
 async function tqLatency(s: Stores): Promise<number[]> {
-  const child = spawn(process.execPath, [BIN, 'worker', '--broker', s.amqp, '--backend', s.tqRedis, '-P', 'async', '-c', '10', '--no-events', '--tasks', PROBE_TASKS, '-l', 'warn'], {
-    env: { ...process.env, TQ_BENCH_N: String(N_LATENCY) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const worker = await startTq(s, PROBE_TASKS, ['-c', '10'], { TQ_BENCH_N: String(N_LATENCY) });
   try {
-    const report = reportOf(child);
-    await waitFor(child, /\[tasks\]/);
     const client = await tqClient(s);
     try {
       await sleep(500); // idle: the worker waits on its consumers
@@ -212,29 +210,64 @@ async function tqLatency(s: Stores): Promise<number[]> {
         await client.sendTask('probe', { args: [performance.timeOrigin + performance.now()] });
         await sleep(5);
       }
-      return (await report).latencies;
+      const [, json] = await worker.output(/TQBENCH (.*)\n/);
+      return (JSON.parse(json!) as { latencies: number[] }).latencies;
     } finally {
       await client.close();
     }
   } finally {
-    child.kill('SIGTERM');
+    await worker.stop();
   }
 }
 
-function reportOf(child: ChildProcess): Promise<{ latencies: number[] }> {
-  return waitFor(child, /TQBENCH (.*)\n/).then((m) => JSON.parse(m[1]!) as { latencies: number[] });
+interface TqWorker {
+  output(pattern: RegExp): Promise<RegExpExecArray>;
+  rssKb(): number;
+  stop(): Promise<void>;
 }
 
-function waitFor(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = pattern.exec(out);
-      if (m) resolve(m);
-    });
-    child.on('exit', (code) => reject(new Error(`tq worker exited (${code}):\n${out.slice(-2000)}`)));
+/**
+ * `tq worker` (async pool, no events) on the bench's RabbitMQ and Redis, as its
+ * own process; resolves once its banner is out (it consumes next). `stop`
+ * sends SIGTERM and, after STOP_GRACE_MS, SIGKILL: a task module that keeps a
+ * connection open (bench_mark's Redis client) keeps the process alive after
+ * its warm shutdown, which has acked everything by then.
+ */
+async function startTq(s: Stores, tasks: string, args: string[], env: Record<string, string>): Promise<TqWorker> {
+  const child = spawn(process.execPath, [BIN, 'worker', '--broker', s.amqp, '--backend', s.tqRedis, '-P', 'async', '--no-events', '--tasks', tasks, '-l', 'warn', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let out = '';
+  const waiting: (() => void)[] = [];
+  child.stdout!.on('data', (d) => {
+    out += d;
+    for (const w of waiting.splice(0)) w();
+  });
+  const output = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = pattern.exec(out);
+        if (m) return resolve(m);
+        if (child.exitCode !== null) return reject(new Error(`tq worker exited (${child.exitCode}):\n${out.slice(-2000)}`));
+        waiting.push(check);
+      };
+      void exited.then(check);
+      check();
+    });
+  await output(/\[tasks\]/);
+  return {
+    output,
+    rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0),
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 async function celeryLatency(s: Stores, args: string[]): Promise<number[]> {
