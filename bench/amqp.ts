@@ -15,7 +15,10 @@
  * first thing and subtracts the producer's send time. tq publishes with
  * confirms always; Celery's rows are given with confirms (like for like) and
  * without (Celery's default). Celery uses its default classic queue, tq its
- * quorum bands. One round per row: run it twice to see the spread.
+ * quorum bands. Drains run each side's defaults (prefetch multiplier: tq 1,
+ * Celery 4) and one raised prefetch each: Celery's solo worker drains about
+ * 40× faster with 64 than with its default 4 here. One round per row: run it
+ * twice to see the spread.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -105,29 +108,35 @@ async function measure(s: Stores): Promise<Row[]> {
   rows.push({ metric: 'enqueue, one at a time (/s)', tq: perSec(N_ONE, tqEnq.oneMs), celery: perSec(CELERY_N_ONE, celeryConfirmed.one_ms), note: `Celery with confirms; without ${fmt(perSec(CELERY_N_ONE, celeryDefault.one_ms))}/s (tq ÷ that ${ratio(perSec(N_ONE, tqEnq.oneMs), perSec(CELERY_N_ONE, celeryDefault.one_ms))}); target ≥ 2×` });
   rows.push({ metric: `enqueue, bulk of ${BULK_CHUNK} (/s)`, tq: perSec(N_BULK, tqEnq.bulkMs), celery: perSec(CELERY_N_BULK, celeryConfirmed.bulk_ms), note: `Celery: a loop in one producer, confirms; without ${fmt(perSec(CELERY_N_BULK, celeryDefault.bulk_ms))}/s (tq ÷ that ${ratio(perSec(N_BULK, tqEnq.bulkMs), perSec(CELERY_N_BULK, celeryDefault.bulk_ms))})` });
 
+  // Each side with its defaults (prefetch multiplier: tq 1, Celery 4), plus one raised prefetch each.
   const drains = new Map<string, { rate: number; rssMiB: number }>();
-  for (const c of [1, 10, 50]) {
-    step(`tq: drain at c=${c}`);
+  const tqWorkers = [['c1', ['-c', '1']], ['c10', ['-c', '10']], ['c50', ['-c', '50']], ['c1 x64', ['-c', '1', '--prefetch-multiplier', '64']], ['c50 x4', ['-c', '50', '--prefetch-multiplier', '4']]] as const;
+  for (const [label, args] of tqWorkers) {
+    step(`tq: drain, ${label}`);
     // A queue per drain: nothing a previous worker left unacked can run in this one.
-    const queue = `drain-c${c}`;
-    drains.set(`tq ${c}`, await drain(s.tqRedis, () => tqPublish(s, queue), () => startTq(s, BENCH_TASKS, ['-c', String(c), '-Q', queue], { BENCH_MARK_REDIS: s.tqRedis })));
+    const queue = `drain-${label.replace(' ', '')}`;
+    drains.set(`tq ${label}`, await drain(s.tqRedis, () => tqPublish(s, queue), () => startTq(s, BENCH_TASKS, [...args, '-Q', queue], { BENCH_MARK_REDIS: s.tqRedis })));
   }
-  const celeryPools = [['solo', ['-P', 'solo']], ['prefork 2', ['-P', 'prefork', '-c', '2']], ['prefork 10', ['-P', 'prefork', '-c', '10']]] as const;
+  const celeryWorkers = [['solo', ['-P', 'solo']], ['solo x64', ['-P', 'solo', '--prefetch-multiplier', '64']], ['prefork 2', ['-P', 'prefork', '-c', '2']], ['prefork 10', ['-P', 'prefork', '-c', '10']]] as const;
   const queueOf = (label: string) => `drain-${label.replace(' ', '')}`;
   step(`Celery: publishing the drain's ${N_DRAIN} messages (once, copied to one queue per worker)`);
-  celeryCommand(s, ['publish', N_DRAIN, ...celeryPools.map(([label]) => queueOf(label))]);
-  for (const [label, args] of celeryPools) {
+  celeryCommand(s, ['publish', N_DRAIN, ...celeryWorkers.map(([label]) => queueOf(label))]);
+  for (const [label, args] of celeryWorkers) {
     step(`Celery: drain, ${label}`);
     drains.set(`celery ${label}`, await drain(s.celeryRedis, async () => undefined, () => startCelery(s, [...args, '-Q', queueOf(label)])));
   }
   const d = (k: string) => drains.get(k)!;
-  const celeryBest = [...drains].filter(([k]) => k.startsWith('celery')).sort((a, b) => b[1].rate - a[1].rate)[0]!;
-  const drainRow = (c: number, celeryKey: string) => ({ metric: `drain ${N_DRAIN} no-op, c=${c} (/s)`, tq: d(`tq ${c}`).rate, celery: d(celeryKey).rate, note: `tq async -c ${c}; Celery ${celeryKey.slice(7)}` });
-  rows.push(drainRow(1, 'celery solo'));
-  rows.push(drainRow(10, 'celery prefork 10'));
-  rows.push({ ...drainRow(50, celeryBest[0]), note: `tq async -c 50 vs Celery's best (${celeryBest[0].slice(7)}); target ≥ 5×` });
-  rows.push({ metric: 'Celery prefork -c 2 drain (/s)', tq: d('tq 50').rate, celery: d('celery prefork 2').rate, note: 'tq async -c 50 beside it' });
-  rows.push({ metric: 'worker RSS after the drain (MiB)', tq: d('tq 50').rssMiB, celery: d('celery prefork 10').rssMiB, note: `tq -c 50; Celery prefork -c 10, all processes (solo ${fmt(d('celery solo').rssMiB)}, prefork -c 2 ${fmt(d('celery prefork 2').rssMiB)})` });
+  const best = (side: string) => [...drains].filter(([k]) => k.startsWith(side)).sort((a, b) => b[1].rate - a[1].rate)[0]!;
+  const [celeryBest, tqBest] = [best('celery '), best('tq ')];
+  const name = (key: string) => (key.startsWith('tq ') ? `tq async ${key.slice(3)}` : `Celery ${key.slice(7)}`).replace(/ x(\d+)/, ' --prefetch-multiplier $1').replace(/ c(\d+)/, ' -c $1').replace('prefork ', 'prefork -c ');
+  const drainRow = (metric: string, tqKey: string, celeryKey: string, note = '') => ({ metric, tq: d(tqKey).rate, celery: d(celeryKey).rate, note: `${name(tqKey)} vs ${name(celeryKey)}${note}` });
+  rows.push(drainRow(`drain ${N_DRAIN} no-op, c=1 (/s)`, 'tq c1', 'celery solo'));
+  rows.push(drainRow(`drain ${N_DRAIN} no-op, c=10 (/s)`, 'tq c10', 'celery prefork 10'));
+  rows.push(drainRow(`drain ${N_DRAIN} no-op, c=50 (/s)`, 'tq c50', celeryBest[0], " (Celery's best); target ≥ 5×"));
+  rows.push(drainRow('drain, c=1, prefetch raised (/s)', 'tq c1 x64', 'celery solo x64'));
+  rows.push(drainRow('drain, prefork -c 2 beside tq -c 50 (/s)', 'tq c50', 'celery prefork 2'));
+  rows.push(drainRow("drain, each side's best (/s)", tqBest[0], celeryBest[0]));
+  rows.push({ metric: 'worker RSS after the drain (MiB)', tq: d('tq c50').rssMiB, celery: d('celery prefork 10').rssMiB, note: `tq -c 50; Celery prefork -c 10, all processes (solo ${fmt(d('celery solo').rssMiB)}, prefork -c 2 ${fmt(d('celery prefork 2').rssMiB)})` });
 
   step('tq: idle latency');
   const tqLat = await tqLatency(s);
