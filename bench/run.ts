@@ -24,6 +24,8 @@ if (!only || only === 'call') await (await import('./call.js')).benchCall();
 if (!only || only === 'celery') await (await import('./celery-drain.js')).benchCeleryDrain();
 // Not in the default run: it needs valgrind and takes minutes.
 if (only === 'redis-cost') await (await import('./redis-cost.js')).benchRedisCost();
+// Not in the default run: it needs the machine's RabbitMQ and Python Celery, and takes minutes.
+if (only === 'amqp') await (await import('./amqp.js')).benchAmqp();
 if ((!only || only === 'redis') && existsSync(new URL('./redis.ts', import.meta.url))) {
   const { benchRedis } = (await import('./redis.js')) as { benchRedis: () => Promise<void> };
   await benchRedis();

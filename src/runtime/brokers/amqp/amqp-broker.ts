@@ -212,10 +212,14 @@ export class AmqpBroker implements Broker {
     if (!(eta > Date.now() + EARLY_MS)) return true;
     const channel = this.consumer.current;
     const envelope = { id: String(d.message.properties.messageId ?? ''), queue: d.queue, priority: d.priority, etaMs: eta, body: d.message.content.toString('utf8') };
-    void this.publishAll([{ envelope, body: envelope.body }]).then(
-      () => channel?.ack(d.message),
-      () => channel?.nack(d.message, false, true), // not re-delayed: back to its band, looked at again
-    );
+    // amqplib throws from ack/nack on a channel that closed meanwhile; RabbitMQ has the delivery
+    // back then, so that is nothing to report — but left unhandled it would end the process.
+    void this.publishAll([{ envelope, body: envelope.body }])
+      .then(
+        () => channel?.ack(d.message),
+        () => channel?.nack(d.message, false, true), // not re-delayed: back to its band, looked at again
+      )
+      .catch(() => undefined);
     return false;
   }
 

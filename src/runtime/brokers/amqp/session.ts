@@ -61,6 +61,8 @@ export class AmqpSession {
     try {
       this.attach(await dial(this.url, this.tls));
     } catch (err) {
+      // A TLS file that cannot be read is the config's fault (exit 2), not RabbitMQ's.
+      if (err instanceof TqError && err.code === 'CONFIG') throw err;
       throw unreachable(this.displayUrl, err);
     }
   }
