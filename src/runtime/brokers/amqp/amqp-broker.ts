@@ -182,12 +182,14 @@ export class AmqpBroker implements Broker {
 
   private async publishAll(items: { envelope: Envelope; body: string }[]): Promise<void> {
     const queues = new Set(items.map((i) => i.envelope.queue));
-    const delayed = items.some((i) => (i.envelope.etaMs ?? 0) > Date.now());
+    // Delays count from before the declarations. Counted from after them (the first delayed send
+    // declares the whole ladder), a retry's short countdown could be used up by the declarations
+    // and its copy delivered while the worker still held the attempt it replaces, which then hung.
+    const now = Date.now();
+    const delayed = items.some((i) => (i.envelope.etaMs ?? 0) > now);
     await Promise.all([...queues].map((q) => this.declarations.queue(q)));
     if (delayed) await this.declarations.ladder();
     for (const q of queues) this.knownQueues.add(q);
-    // Delays count from now, after the declarations: the first delayed send declares the whole ladder (seconds on a loaded machine), and a delay counted from before that made its messages late by as much.
-    const now = Date.now();
     await this.publisher.publish(items.map(({ envelope, body }) => this.outgoing(envelope, body, now)));
   }
 
