@@ -120,3 +120,15 @@ export interface DeadLetter {
 
 /** Events kept at most in the stream; older ones are dropped first. */
 export const EVENT_STREAM_CAP = 10_000;
+
+/** What one task looks like in `inspect active` / `reserved` / `query_task` replies. */
+export interface TaskInfo {
+  id: string;
+  name: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  queue: string;
+  worker: string;
+  state: 'active' | 'reserved';
+  startedAt?: string;
+}

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { MAX_ID_LENGTH, MAX_PRIORITY, MIN_PRIORITY, TASK_NAME_PATTERN, type TaskMessage } from '../message.js';
+import { decodeMessage, MAX_ID_LENGTH, MAX_PRIORITY, MIN_PRIORITY, TASK_NAME_PATTERN, type Envelope, type TaskMessage } from '../message.js';
 import { canvasFromEmbed, embedOf, TQ_CANVAS_HEADER, type CeleryEmbed } from './signatures.js';
 import { pyRepr, pyReprArgs } from './py-repr.js';
 
@@ -195,4 +195,23 @@ function clampPriority(value: unknown): number {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * The message to send Celery's way for a tq envelope (a send, a retry, a
+ * hand-back), on either transport. The envelope's etaMs wins over the body's
+ * eta when later: a hand-back delays a message without changing its body, and
+ * in Celery's layouts the eta header is the only delay. Queue and priority are
+ * the envelope's.
+ */
+export function celeryMessageOf(envelope: Envelope, maxBytes: number): TaskMessage {
+  const decoded = decodeMessage(envelope.body, maxBytes);
+  if (!decoded.ok) throw new Error(`tq built a message it cannot decode: ${decoded.reason}`);
+  const message = decoded.message;
+  if (envelope.etaMs !== null && envelope.etaMs > Date.now() && (message.eta === null || Date.parse(message.eta) < envelope.etaMs)) {
+    message.eta = new Date(envelope.etaMs).toISOString();
+  }
+  message.queue = envelope.queue;
+  message.priority = envelope.priority;
+  return message;
 }

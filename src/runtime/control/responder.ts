@@ -1,4 +1,4 @@
-import type { ControlCommand } from '../cluster.js';
+import type { ControlCommand, TaskInfo } from '../cluster.js';
 import { TqError } from '../errors.js';
 import { peekMessage } from '../message.js';
 import { parseRateLimit } from '../worker/policy.js';
@@ -6,17 +6,6 @@ import type { Held } from '../worker/held.js';
 import type { Worker } from '../worker/worker.js';
 import { heartbeatOf, type HeartbeatSource } from './heartbeat.js';
 
-/** What one task looks like in `inspect active` / `reserved` / `query_task` replies. */
-export interface TaskInfo {
-  id: string;
-  name: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  queue: string;
-  worker: string;
-  state: 'active' | 'reserved';
-  startedAt?: string;
-}
 
 /**
  * Answers one remote-control command on this worker. Only the fixed set of

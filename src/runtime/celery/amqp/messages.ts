@@ -1,6 +1,6 @@
 import type { Message, Options } from 'amqplib';
-import { decodeMessage, MAX_PRIORITY, type Envelope, type TaskMessage } from '../../message.js';
-import { fromCeleryParts, toCeleryParts, type CeleryDecode } from '../wire.js';
+import { MAX_PRIORITY, type Envelope, type TaskMessage } from '../../message.js';
+import { celeryMessageOf, fromCeleryParts, toCeleryParts, type CeleryDecode } from '../wire.js';
 
 /**
  * Between AMQP messages in Celery's form and tq messages. Celery's parts
@@ -56,15 +56,7 @@ export function decodeDelivery(queue: string, m: Message): CeleryDecode {
 
 /** What to publish for a tq envelope (a send, a retry, a hand-back): Celery's message, due at the later of its eta and the envelope's. */
 export function celeryPublish(envelope: Envelope, maxBytes: number): { body: string; options: Options.Publish; message: TaskMessage } {
-  const decoded = decodeMessage(envelope.body, maxBytes);
-  if (!decoded.ok) throw new Error(`tq built a message it cannot decode: ${decoded.reason}`);
-  const message = decoded.message;
-  // A hand-back delays a message without changing its body; on Celery's layout the eta header is the only delay.
-  if (envelope.etaMs !== null && envelope.etaMs > Date.now() && (message.eta === null || Date.parse(message.eta) < envelope.etaMs)) {
-    message.eta = new Date(envelope.etaMs).toISOString();
-  }
-  message.queue = envelope.queue;
-  message.priority = envelope.priority;
+  const message = celeryMessageOf(envelope, maxBytes);
   const parts = toCeleryParts(message);
   const options: Options.Publish = {
     headers: parts.headers,

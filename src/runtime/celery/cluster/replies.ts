@@ -1,19 +1,5 @@
-import type { ControlCommand } from '../../cluster.js';
+import type { ControlCommand, TaskInfo } from '../../cluster.js';
 
-/**
- * A task in a tq worker's `active` / `reserved` / `query_task` answer (the
- * responder's TaskInfo, restated here: the store layer never imports the worker's).
- */
-interface TaskInfo {
-  id: string;
-  name: string;
-  args: unknown[];
-  kwargs: Record<string, unknown>;
-  queue: string;
-  worker: string;
-  state: 'active' | 'reserved';
-  startedAt?: string;
-}
 
 /** A tq reply: what the responder answered (ok) or the error's message. */
 export interface TqAnswer {

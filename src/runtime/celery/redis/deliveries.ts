@@ -1,6 +1,6 @@
 import type { Lease, Reservation } from '../../brokers/broker.js';
-import { decodeMessage, type Envelope, type TaskMessage } from '../../message.js';
-import { fromCeleryParts, toCeleryParts } from '../wire.js';
+import type { Envelope, TaskMessage } from '../../message.js';
+import { celeryMessageOf, fromCeleryParts, toCeleryParts } from '../wire.js';
 import { decodeKombu, encodeKombu } from './envelope.js';
 
 /**
@@ -37,19 +37,9 @@ export function reservationOf(queue: string, tag: string, token: string, valid: 
 }
 
 /**
- * The kombu element for a tq envelope (a send, a retry, a hand-back). The
- * envelope's etaMs wins over the body's eta when later: a hand-back delays a
- * message without changing its body, and on Redis Celery's only delay is the
- * eta header (whoever takes it holds it until then).
+ * The kombu element for a tq envelope (a send, a retry, a hand-back): see celeryMessageOf.
  */
 export function kombuElementOf(envelope: Envelope, maxBytes: number): { element: string; message: TaskMessage } {
-  const decoded = decodeMessage(envelope.body, maxBytes);
-  if (!decoded.ok) throw new Error(`tq built a message it cannot decode: ${decoded.reason}`);
-  const message = decoded.message;
-  if (envelope.etaMs !== null && envelope.etaMs > Date.now() && (message.eta === null || Date.parse(message.eta) < envelope.etaMs)) {
-    message.eta = new Date(envelope.etaMs).toISOString();
-  }
-  message.queue = envelope.queue;
-  message.priority = envelope.priority;
+  const message = celeryMessageOf(envelope, maxBytes);
   return { element: encodeKombu(toCeleryParts(message), envelope.queue), message };
 }
