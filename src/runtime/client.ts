@@ -6,6 +6,7 @@ import { dispatch } from './dispatch.js';
 import { envelopeToSend, type SendOptions } from './envelope.js';
 import { TqError } from './errors.js';
 import { AsyncResult } from './result.js';
+import { tracedSend } from './tracing.js';
 
 export { buildEnvelope, type SendOptions } from './envelope.js';
 
@@ -36,10 +37,12 @@ export class Client {
    * result): one id, one task, one result.
    */
   async sendTask<R = unknown>(name: string, options: SendOptions = {}): Promise<AsyncResult<R>> {
-    const envelope = envelopeToSend(this.config, name, options);
-    const [taken] = await dispatch(this.stores, [{ envelope, task: name }], this.config.events);
-    if (taken !== undefined) throw new DuplicateTaskIdError([taken], []);
-    return new AsyncResult<R>(envelope.id, this.stores);
+    const build = () => [{ envelope: envelopeToSend(this.config, name, options), task: name }];
+    return tracedSend(build, async (outgoing) => {
+      const [taken] = await dispatch(this.stores, outgoing, this.config.events);
+      if (taken !== undefined) throw new DuplicateTaskIdError([taken], []);
+      return new AsyncResult<R>(outgoing[0]!.envelope.id, this.stores);
+    });
   }
 
   /**
@@ -51,11 +54,13 @@ export class Client {
    * the ids not sent and carries the handles of the ones that were (`sent`).
    */
   async sendMany(calls: { name: string; options?: SendOptions }[]): Promise<AsyncResult[]> {
-    const outgoing = calls.map((c) => ({ envelope: envelopeToSend(this.config, c.name, c.options ?? {}), task: c.name }));
-    const taken = await dispatch(this.stores, outgoing, this.config.events);
-    const results = outgoing.map((o) => new AsyncResult(o.envelope.id, this.stores));
-    if (taken.length > 0) throw new DuplicateTaskIdError(taken, sentOnes(results, taken));
-    return results;
+    const build = () => calls.map((c) => ({ envelope: envelopeToSend(this.config, c.name, c.options ?? {}), task: c.name }));
+    return tracedSend(build, async (outgoing) => {
+      const taken = await dispatch(this.stores, outgoing, this.config.events);
+      const results = outgoing.map((o) => new AsyncResult(o.envelope.id, this.stores));
+      if (taken.length > 0) throw new DuplicateTaskIdError(taken, sentOnes(results, taken));
+      return results;
+    });
   }
 
   asyncResult<R = unknown>(id: string): AsyncResult<R> {

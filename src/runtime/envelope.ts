@@ -6,6 +6,7 @@ import {
   type Envelope, type TaskMessage,
 } from './message.js';
 import type { CanvasFields } from './canvas/wire.js';
+import { traceHeaders } from './tracing.js';
 
 /** Per-call options, as in Celery's apply_async. */
 export interface SendOptions {
@@ -95,7 +96,8 @@ function buildMessage(config: Pick<TqConfig, 'defaultQueue' | 'maxMessageBytes'>
     retries: 0,
     rootId: options.rootId ?? id,
     parentId: options.parentId ?? null,
-    headers: { ...options.headers, ...limitHeaders(options) },
+    // The caller's trace context (none without an OpenTelemetry SDK): the worker's run joins its trace.
+    headers: { ...options.headers, ...limitHeaders(options), ...traceHeaders() },
     ...options.canvas,
   };
 }

@@ -2,6 +2,7 @@ import type { Client } from '../client.js';
 import { dispatch } from '../dispatch.js';
 import { DuplicateTaskIdError } from '../client.js';
 import { AsyncResult } from '../result.js';
+import { tracedSend } from '../tracing.js';
 import { envelopeOfCall } from './envelopes.js';
 import { GroupResult } from './group-result.js';
 import { launchSteps, resultIdOf } from './launch.js';
@@ -20,8 +21,8 @@ export async function sendSteps(client: Client, steps: readonly WireStep[]): Pro
   const rootId = rootOf(steps);
   const { backend } = client.stores;
   for (const g of launch.groups) await backend.setMeta(`group:${g.id}`, JSON.stringify({ members: g.members, body: g.body }), client.config.resultExpiresMs);
-  const outgoing = launch.calls.map((call) => ({ envelope: envelopeOfCall(client.config, call, { parentId: null, rootId }), task: call.sig.task }));
-  const inUse = await dispatch(client.stores, outgoing, client.config.events);
+  const build = () => launch.calls.map((call) => ({ envelope: envelopeOfCall(client.config, call, { parentId: null, rootId }), task: call.sig.task }));
+  const inUse = await tracedSend(build, (outgoing) => dispatch(client.stores, outgoing, client.config.events));
   if (inUse.length > 0) throw new DuplicateTaskIdError(inUse, []);
   return handleOf(client, steps, allIds(steps));
 }

@@ -1,5 +1,6 @@
 import type { Lease, Reservation, ReserveRequest } from '../brokers/broker.js';
 import { encodeMessage } from '../message.js';
+import { traceHeaders } from '../tracing.js';
 import type { ResultRecord } from '../states.js';
 import type { Ledger } from './ledger.js';
 import type { Outcome } from './outcome.js';
@@ -21,7 +22,9 @@ export async function settleOutcome(
   switch (outcome.kind) {
     case 'retry': {
       const eta = new Date(Date.now() + outcome.delayMs).toISOString();
-      const again = encodeMessage({ ...outcome.message, retries: outcome.message.retries + 1, eta }, maxMessageBytes);
+      // The retry carries the failed run's trace context (when traced), so every attempt is in one trace.
+      const headers = { ...outcome.message.headers, ...traceHeaders() };
+      const again = encodeMessage({ ...outcome.message, headers, retries: outcome.message.retries + 1, eta }, maxMessageBytes);
       return { accepted: await ledger.retry(lease, again, record), next: [] };
     }
     case 'reject':

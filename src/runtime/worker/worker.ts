@@ -25,6 +25,7 @@ import { retryWithin, type Attempt } from './broker-call.js';
 import { ForeignTasks } from './foreign-tasks.js';
 import { ProgressStore } from './progress.js';
 import { LeaseKeeper } from './lease-keeper.js';
+import { tracedRun, type RunEnded } from './run-trace.js';
 
 export interface WorkerOptions {
   /** The broker it takes messages from and the backend it records outcomes in (one store, or two). */
@@ -269,6 +270,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (decoded && this.revoked.has(decoded.id)) return this.settle(held, { kind: 'revoked', message: decoded, reason: 'revoked before it started' });
     if (!prepared.ok) return prepared.unknown ? this.passOn(held, prepared.unknown) : this.settle(held, prepared.outcome);
     const { message, entry } = prepared;
+    return tracedRun(message, hostname, (ended) => this.run(held, message, entry, ended));
+  }
+
+  /** Runs a decoded message of a registered task, then settles it; `ended` hears its outcome (tracing). */
+  private async run(held: Held, message: TaskMessage, entry: RegisteredTask, ended: RunEnded): Promise<Reservation | undefined> {
+    const { hostname } = this.options;
     const rate = this.overrides.get(entry.name)?.rateLimit ?? entry.task.options.rateLimit;
     if (rate && !(await waitForRateSlot(this.options.stores.backend, this.ledger, held, message.priority, entry.name, rate, (fn) => this.call(fn)))) return undefined;
     const acksLate = entry.task.options.acksLate ?? true;
@@ -303,6 +310,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const outcome: Outcome = held.revokedBecause
       ? { kind: 'revoked', message, reason: held.revokedBecause }
       : toOutcome(result, entry, message, Date.now() - held.startedAt);
+    ended(outcome);
     if (acksLate) return this.settle(held, outcome);
     const record = message.ignoreResult ? null : recordFor(outcome, hostname, held.startedAt, entry.task.options.ignoreResult)!;
     await this.carryOn(outcome, record); // acked already: its workflow goes on or is lost with it, as the task is
