@@ -252,8 +252,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.active.set(held.reservation.id, held);
     this.running.add(held);
     void this.process(held).then((next) => {
-      this.active.delete(held.reservation.id);
-      this.progress.forget(held.reservation.id);
+      // Only its own entry: a task's next copy (a retry with no countdown) can be
+      // delivered here between this settle and this line, under the same id.
+      if (this.active.get(held.reservation.id) === held) {
+        this.active.delete(held.reservation.id);
+        this.progress.forget(held.reservation.id);
+      }
       if (next && this.state === 'running') this.buffer.push({ reservation: next, abort: new Cancellation() });
       else if (next) void this.handBack([{ reservation: next, abort: new Cancellation() }]);
       this.freeSlot(held);
