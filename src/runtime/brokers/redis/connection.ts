@@ -101,6 +101,14 @@ export async function connectWithin(redis: Redis, url: string, prefix = 'tq:'): 
     redis.disconnect();
     throw new TqError('CONFIG', `Redis at ${maskUrl(url)} is version ${version}; tq needs ${MIN_REDIS_MAJOR}.0 or newer`);
   }
+  // A cluster node answers a plain client, and then refuses each key of another slot with a
+  // MOVED reply, or a script with "non local key": better one line now than such errors later.
+  if (/^redis_mode:cluster\s*$/m.test(info)) {
+    redis.disconnect();
+    throw new TqError('BROKER_REFUSED', `Redis at ${maskUrl(url)} is a node of a Redis Cluster, and a redis:// broker URL is for one Redis server`, {
+      hint: 'tq does not run on Redis Cluster yet: give the URL of a standalone Redis (or its primary)',
+    });
+  }
 }
 
 function tlsOptions(tls: RedisTlsOptions): NonNullable<RedisOptions['tls']> {
