@@ -1,4 +1,7 @@
+import { realpathSync } from 'node:fs';
+import { listTaskFiles } from '../../discovery.js';
 import type { Logger } from '../../log.js';
+import { compileTaskFiles } from './compiled-tasks.js';
 import type { InvokeResult } from '../invoke.js';
 import { spawnExecutor, type ExecutorHandle } from './executor-handle.js';
 import { hardLimitResult, type Pool, type RunRequest } from './pool.js';
@@ -44,13 +47,30 @@ export class IsolatedPool implements Pool {
   size: number;
   private slots: Slot[] = [];
   private closing = false;
+  private setup: ExecutorSetup;
 
   constructor(private readonly options: IsolatedPoolOptions) {
     this.name = options.kind;
     this.size = options.size;
+    this.setup = options.setup;
+  }
+
+  /**
+   * TypeScript task files compiled once here, so no child loads tsx (compiled-tasks.ts). Should
+   * that fail, the children load them through tsx as before, and the failure is theirs to report.
+   */
+  private async compileForChildren(): Promise<string | undefined> {
+    try {
+      const root = realpathSync(this.setup.tasksDir);
+      return await compileTaskFiles(listTaskFiles(root, root));
+    } catch (err) {
+      this.options.log.debug(`could not compile the task files for the prefork children, who will load them through tsx: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   async start(): Promise<void> {
+    if (this.options.kind === 'prefork') this.setup = { ...this.setup, compiled: await this.compileForChildren() };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     await Promise.all(this.slots.map((s) => s.ready));
   }
@@ -104,7 +124,7 @@ export class IsolatedPool implements Pool {
   }
 
   private spawn(): Slot {
-    const handle = spawnExecutor(this.options.kind, this.options.setup, (line, stream) => this.options.log.raw(line, stream === 'stderr' ? 'warn' : 'info'));
+    const handle = spawnExecutor(this.options.kind, this.setup, (line, stream) => this.options.log.raw(line, stream === 'stderr' ? 'warn' : 'info'));
     let markReady!: () => void;
     const slot: Slot = { handle, ready: new Promise((r) => (markReady = r)), tasksRun: 0 };
     handle.onMessage((message: FromExecutor) => this.onMessage(slot, message, markReady));

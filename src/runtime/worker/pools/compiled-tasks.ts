@@ -1,0 +1,112 @@
+/**
+ * TypeScript task files compiled once, by the worker's main process, for its
+ * prefork children. Without this every child loaded tsx (~30 MiB resident and
+ * hundreds of ms of start-up each). The main process compiles each local
+ * TypeScript module the task files reach (esbuild, which tsx itself uses,
+ * honouring the nearest tsconfig.json) into a cache directory, keyed by content
+ * hash, and writes a manifest: compiled file per module URL, and how each
+ * import was resolved. A child serves those through tiny loader hooks
+ * (compiled-hooks.ts) under the modules' own URLs, so `import.meta.url`,
+ * relative paths and module identity are what they were under tsx.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+/** What a child needs to load the compiled modules: written as JSON by the main process. */
+export interface CompiledManifest {
+  /** module file URL → path of its compiled ES module */
+  files: Record<string, string>;
+  /** importer file URL → specifier as written → resolved file URL (local modules only) */
+  resolved: Record<string, Record<string, string>>;
+}
+
+const TS_FILE = /\.(ts|mts|tsx)$/;
+
+type Esbuild = typeof import('esbuild');
+
+/** esbuild as tsx depends on it, so it is found however the packages were laid out. */
+export async function loadEsbuild(): Promise<Esbuild> {
+  const fromTsx = createRequire(createRequire(import.meta.url).resolve('tsx/package.json'));
+  return (await import(pathToFileURL(fromTsx.resolve('esbuild')).href)) as Esbuild;
+}
+
+/** One TypeScript module as an ES module (tsx loads TypeScript as ESM whatever package.json says), with an inline source map. */
+export async function compileModule(esbuild: Esbuild, file: string): Promise<string> {
+  const result = await esbuild.build({
+    entryPoints: [file],
+    // Next to the source, so the source map names it by its own file name.
+    outfile: join(dirname(file), `${basename(file)}.mjs`),
+    bundle: false,
+    write: false,
+    format: 'esm',
+    platform: 'node',
+    target: `node${process.versions.node}`,
+    sourcemap: 'inline',
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+/**
+ * Compiles the TypeScript task files and every local TypeScript module they
+ * import (statically); packages stay as they are. Returns the manifest's path,
+ * or undefined when there is no TypeScript to compile.
+ */
+export async function compileTaskFiles(taskFiles: string[]): Promise<string | undefined> {
+  const entries = taskFiles.filter((f) => TS_FILE.test(f));
+  if (entries.length === 0) return undefined;
+  const esbuild = await loadEsbuild();
+  try {
+    // A bundle pass only for its metafile: the module graph and how each import was resolved.
+    const graph = await esbuild.build({ entryPoints: entries, bundle: true, packages: 'external', platform: 'node', format: 'esm', write: false, metafile: true, outdir: tmpdir(), logLevel: 'silent', absWorkingDir: '/' });
+    const dir = cacheDir();
+    const manifest: CompiledManifest = { files: {}, resolved: {} };
+    for (const [input, info] of Object.entries(graph.metafile.inputs)) {
+      const file = resolve('/', input);
+      const url = pathToFileURL(file).href;
+      for (const imp of info.imports) {
+        // Packages (external) resolve as Node resolves them; only files esbuild found on disk are mapped.
+        if (imp.external || !imp.original || imp.path.includes(':')) continue;
+        (manifest.resolved[url] ??= {})[imp.original] = pathToFileURL(resolve('/', imp.path)).href;
+      }
+      if (!TS_FILE.test(file)) continue;
+      const source = readFileSync(file, 'utf8');
+      const key = createHash('sha256').update(`${esbuild.version}\0${file}\0${source}`).digest('hex').slice(0, 32);
+      const out = join(dir, `${key}.mjs`);
+      // Compiled afresh each start: a tsconfig.json change does not change the key, and esbuild takes milliseconds.
+      writeAtomically(out, await compileModule(esbuild, file));
+      manifest.files[url] = out;
+    }
+    const text = JSON.stringify(manifest);
+    const path = join(dir, `manifest-${createHash('sha256').update(text).digest('hex').slice(0, 32)}.json`);
+    writeAtomically(path, text);
+    return path;
+  } finally {
+    await esbuild.stop();
+  }
+}
+
+/** Another worker's child may be reading the same file: it sees the old text or the new, never half. */
+function writeAtomically(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, text, { mode: 0o600 });
+  renameSync(temp, path);
+}
+
+/** A cache directory only this user can write: the shared one if it is ours, else a fresh one. */
+function cacheDir(): string {
+  const uid = process.getuid?.() ?? 0;
+  const shared = join(tmpdir(), `tq-compiled-${uid}`);
+  try {
+    mkdirSync(shared, { recursive: true, mode: 0o700 });
+    const stat = statSync(shared);
+    if (stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0) return shared;
+  } catch {
+    // fall through to a private directory
+  }
+  return mkdtempSync(join(tmpdir(), 'tq-compiled-'));
+}
