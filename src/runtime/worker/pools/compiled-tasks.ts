@@ -52,13 +52,31 @@ export async function compileModule(esbuild: Esbuild, file: string): Promise<str
 }
 
 /**
+ * Whether tsx would load this TypeScript file as an ES module: .mts always,
+ * .ts/.tsx when the nearest package.json says "type": "module". Anything else
+ * tsx compiles to CommonJS (require, __dirname…), which these hooks do not do.
+ */
+export function loadsAsEsm(file: string): boolean {
+  if (file.endsWith('.mts')) return true;
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { type?: string }).type === 'module';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
  * Compiles the TypeScript task files and every local TypeScript module they
  * import (statically); packages stay as they are. Returns the manifest's path,
- * or undefined when there is no TypeScript to compile.
+ * or undefined when there is no TypeScript to compile, or some of it would be
+ * CommonJS under tsx (then the children load it through tsx, as before).
  */
 export async function compileTaskFiles(taskFiles: string[]): Promise<string | undefined> {
   const entries = taskFiles.filter((f) => TS_FILE.test(f));
-  if (entries.length === 0) return undefined;
+  if (entries.length === 0 || !entries.every(loadsAsEsm)) return undefined;
   const esbuild = await loadEsbuild();
   try {
     // A bundle pass only for its metafile: the module graph and how each import was resolved.
@@ -73,7 +91,9 @@ export async function compileTaskFiles(taskFiles: string[]): Promise<string | un
         if (imp.external || !imp.original || imp.path.includes(':')) continue;
         (manifest.resolved[url] ??= {})[imp.original] = pathToFileURL(resolve('/', imp.path)).href;
       }
+      if (file.endsWith('.cts')) return undefined;
       if (!TS_FILE.test(file)) continue;
+      if (!loadsAsEsm(file)) return undefined;
       const source = readFileSync(file, 'utf8');
       const key = createHash('sha256').update(`${esbuild.version}\0${file}\0${source}`).digest('hex').slice(0, 32);
       const out = join(dir, `${key}.mjs`);

@@ -1,0 +1,143 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, type Client } from '../../src/runtime/client.js';
+import { TaskFailedError } from '../../src/runtime/errors.js';
+import { REPO, startCli, type RunningCli } from '../support/cli.js';
+import { waitFor } from '../support/wait.js';
+
+/**
+ * A probe preloaded into every process of the worker (NODE_OPTIONS, which the
+ * prefork children inherit): it records, per pid, whether the process is the
+ * main one or a child, and every module URL it resolves.
+ */
+const PROBE = `
+import { appendFileSync } from 'node:fs';
+import { register } from 'node:module';
+const out = process.env.PROBE_OUT;
+const role = process.argv[1]?.includes('executor-main') ? 'child' : 'main';
+appendFileSync(out, process.pid + ' role ' + role + '\\n');
+register('data:text/javascript,' + encodeURIComponent(\`
+import { appendFileSync } from 'node:fs';
+export async function resolve(specifier, context, next) {
+  const r = await next(specifier, context);
+  appendFileSync(\${JSON.stringify(out)}, process.pid + ' url ' + r.url + '\\\\n');
+  return r;
+}\`));
+`;
+
+/** pid → role and the URLs it resolved. */
+function probed(file: string): Map<number, { role: string; urls: string[] }> {
+  const byPid = new Map<number, { role: string; urls: string[] }>();
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [pid, kind, value] = line.split(' ', 3) as [string, string, string];
+    const entry = byPid.get(Number(pid)) ?? { role: '?', urls: [] };
+    if (kind === 'role') entry.role = value;
+    else entry.urls.push(value);
+    byPid.set(Number(pid), entry);
+  }
+  return byPid;
+}
+
+describe('prefork children and TypeScript task files of an ES module project', () => {
+  let project: string;
+  let worker: RunningCli;
+  let client: Client;
+  const probeOut = () => join(project, 'probe.log');
+
+  beforeAll(async () => {
+    project = mkdtempSync(join(tmpdir(), 'tq-prefork-ts-'));
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(REPO, join(project, 'node_modules', 'tq'));
+    mkdirSync(join(project, 'tasks'));
+    mkdirSync(join(project, 'lib'));
+    writeFileSync(join(project, 'probe.mjs'), PROBE);
+    // Module state shared by two task files: one module, as under tsx.
+    writeFileSync(join(project, 'lib', 'counter.ts'), 'let n: number = 0;\nexport const next = (): number => ++n;\n');
+    // Imported as './format.js', the TypeScript way, though the file is format.ts.
+    writeFileSync(join(project, 'tasks', 'format.ts'), 'export enum Tone { Loud = "LOUD" }\nexport const shout = (s: string): string => `${s.toUpperCase()}!`;\n');
+    writeFileSync(
+      join(project, 'tasks', 'a.ts'),
+      [
+        "import { task } from 'tq';",
+        "import { next } from '../lib/counter.js';",
+        "import { shout, Tone } from './format.js';",
+        'interface Where { pid: number; url: string; count: number; text: string }',
+        'export const where = task((s: string): Where => ({ pid: process.pid, url: import.meta.url, count: next(), text: `${shout(s)} ${Tone.Loud}` }));',
+        'export const fails = task((): never => {',
+        "  throw new Error('from line 7');",
+        '});',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(project, 'tasks', 'b.ts'), "import { task } from 'tq';\nimport { next } from '../lib/counter.js';\nexport const bump = task((): number => next());\n");
+    const broker = `sqlite://${join(project, 'tq.db')}`;
+    worker = startCli(['worker', '-P', 'prefork', '-c', '1', '--broker', broker, '--no-tui'], {
+      cwd: project,
+      env: { NODE_OPTIONS: `--import ${pathToFileURL(join(project, 'probe.mjs')).href}`, PROBE_OUT: probeOut() },
+    });
+    await worker.waitForOutput(/ready\./, 30_000);
+    client = await createClient({ brokerUrl: broker, cwd: project });
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    worker?.signal('SIGKILL');
+    await worker?.exited;
+    rmSync(project, { recursive: true, force: true });
+  });
+
+  it('runs them in a child that never loads tsx, under their own URLs, with one instance of a module they share', async () => {
+    const first = (await (await client.sendTask('where', { args: ['hi'] })).get({ timeout: 30_000 })) as { pid: number; url: string; count: number; text: string };
+    expect(first.text).toBe('HI! LOUD');
+    // tsx adds a ?tsx-namespace= query of its own; the file is what matters.
+    expect(first.url.split('?')[0]).toBe(pathToFileURL(join(project, 'tasks', 'a.ts')).href);
+    expect(await (await client.sendTask('bump')).get({ timeout: 30_000 })).toBe(first.count + 1);
+
+    const processes = await waitFor(() => {
+      const p = probed(probeOut());
+      return p.has(first.pid) ? p : undefined;
+    }, 'the probe to record the process that ran the task');
+    const child = processes.get(first.pid)!;
+    expect(child.role).toBe('child');
+    const main = [...processes.values()].find((p) => p.role === 'main')!;
+    // The probe does see tsx where it is loaded (the main process discovers the tasks with it)…
+    expect(main.urls.some((u) => u.includes('/node_modules/tsx/'))).toBe(true);
+    // …and the child resolved the task file itself, but never tsx.
+    expect(child.urls).toContain(pathToFileURL(join(project, 'tasks', 'a.ts')).href);
+    expect(child.urls.filter((u) => u.includes('/node_modules/tsx/'))).toEqual([]);
+  });
+
+  it('reports a task error at its TypeScript line', async () => {
+    const failed = await client.sendTask('fails');
+    const error = (await failed.get({ timeout: 30_000 }).catch((err: unknown) => err)) as TaskFailedError;
+    expect(error).toBeInstanceOf(TaskFailedError);
+    expect(error.remote.stack).toMatch(/tasks\/a\.ts(\?[^:]*)?:7:/);
+  });
+});
+
+describe('prefork children and TypeScript task files of a CommonJS project', () => {
+  it('still load them as tsx does there: as CommonJS, with require', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'tq-prefork-cjs-'));
+    const broker = `sqlite://${join(project, 'tq.db')}`;
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(REPO, join(project, 'node_modules', 'tq'));
+    mkdirSync(join(project, 'tasks'));
+    writeFileSync(join(project, 'tasks', 'dir.ts'), "import { task } from 'tq';\nexport const dir = task((): string => typeof require);\n");
+    const worker = startCli(['worker', '-P', 'prefork', '-c', '1', '--broker', broker, '--no-tui'], { cwd: project });
+    const client = await createClient({ brokerUrl: broker, cwd: project });
+    try {
+      await worker.waitForOutput(/ready\./, 30_000);
+      expect(await (await client.sendTask('dir')).get({ timeout: 30_000 })).toBe('function');
+    } finally {
+      await client.close();
+      worker.signal('SIGKILL');
+      await worker.exited;
+      rmSync(project, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
