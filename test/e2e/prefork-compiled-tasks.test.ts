@@ -34,12 +34,34 @@ function probed(file: string): Map<number, { role: string; urls: string[] }> {
   for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
     const [pid, kind, value] = line.split(' ', 3) as [string, string, string];
     const entry = byPid.get(Number(pid)) ?? { role: '?', urls: [] };
-    if (kind === 'role') entry.role = value;
+    // The probe also runs in a process's loader threads, whose argv does not name executor-main: one 'child' line decides.
+    if (kind === 'role') entry.role = entry.role === 'child' ? 'child' : value;
     else entry.urls.push(value);
     byPid.set(Number(pid), entry);
   }
   return byPid;
 }
+
+/** A project of its own (tq linked into node_modules) with the probe, as an ES module or CommonJS package. */
+function makeProject(type: 'module' | 'commonjs'): string {
+  const project = mkdtempSync(join(tmpdir(), `tq-prefork-${type}-`));
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true, type }));
+  mkdirSync(join(project, 'node_modules'));
+  symlinkSync(REPO, join(project, 'node_modules', 'tq'));
+  mkdirSync(join(project, 'tasks'));
+  writeFileSync(join(project, 'probe.mjs'), PROBE);
+  return project;
+}
+
+/** `tq worker -P prefork -c 1` in `project`, every process of it probed into probe.log. */
+function startProbedWorker(project: string, broker: string): RunningCli {
+  return startCli(['worker', '-P', 'prefork', '-c', '1', '--broker', broker, '--no-tui'], {
+    cwd: project,
+    env: { NODE_OPTIONS: `--import ${pathToFileURL(join(project, 'probe.mjs')).href}`, PROBE_OUT: join(project, 'probe.log') },
+  });
+}
+
+const loadsTsx = (urls: string[]) => urls.filter((u) => u.includes('/node_modules/tsx/'));
 
 describe('prefork children and TypeScript task files of an ES module project', () => {
   let project: string;
@@ -48,14 +70,9 @@ describe('prefork children and TypeScript task files of an ES module project', (
   const probeOut = () => join(project, 'probe.log');
 
   beforeAll(async () => {
-    project = mkdtempSync(join(tmpdir(), 'tq-prefork-ts-'));
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true, type: 'module' }));
-    mkdirSync(join(project, 'node_modules'));
-    symlinkSync(REPO, join(project, 'node_modules', 'tq'));
-    mkdirSync(join(project, 'tasks'));
+    project = makeProject('module');
     mkdirSync(join(project, 'lib'));
-    writeFileSync(join(project, 'probe.mjs'), PROBE);
-    // Module state shared by two task files: one module, as under tsx.
+    // Module state shared by two task files.
     writeFileSync(join(project, 'lib', 'counter.ts'), 'let n: number = 0;\nexport const next = (): number => ++n;\n');
     // Imported as './format.js', the TypeScript way, though the file is format.ts.
     writeFileSync(join(project, 'tasks', 'format.ts'), 'export enum Tone { Loud = "LOUD" }\nexport const shout = (s: string): string => `${s.toUpperCase()}!`;\n');
@@ -75,10 +92,7 @@ describe('prefork children and TypeScript task files of an ES module project', (
     );
     writeFileSync(join(project, 'tasks', 'b.ts'), "import { task } from 'tq';\nimport { next } from '../lib/counter.js';\nexport const bump = task((): number => next());\n");
     const broker = `sqlite://${join(project, 'tq.db')}`;
-    worker = startCli(['worker', '-P', 'prefork', '-c', '1', '--broker', broker, '--no-tui'], {
-      cwd: project,
-      env: { NODE_OPTIONS: `--import ${pathToFileURL(join(project, 'probe.mjs')).href}`, PROBE_OUT: probeOut() },
-    });
+    worker = startProbedWorker(project, broker);
     await worker.waitForOutput(/ready\./, 30_000);
     client = await createClient({ brokerUrl: broker, cwd: project });
   }, 60_000);
@@ -90,7 +104,7 @@ describe('prefork children and TypeScript task files of an ES module project', (
     rmSync(project, { recursive: true, force: true });
   });
 
-  it('runs them in a child that never loads tsx, under their own URLs, with one instance of a module they share', async () => {
+  it('runs them without tsx, in the child and in the main process, under their own URLs, with one instance of a module they share', async () => {
     const first = (await (await client.sendTask('where', { args: ['hi'] })).get({ timeout: 30_000 })) as { pid: number; url: string; count: number; text: string };
     expect(first.text).toBe('HI! LOUD');
     // tsx adds a ?tsx-namespace= query of its own; the file is what matters.
@@ -104,11 +118,11 @@ describe('prefork children and TypeScript task files of an ES module project', (
     const child = processes.get(first.pid)!;
     expect(child.role).toBe('child');
     const main = [...processes.values()].find((p) => p.role === 'main')!;
-    // The probe does see tsx where it is loaded (the main process discovers the tasks with it)…
-    expect(main.urls.some((u) => u.includes('/node_modules/tsx/'))).toBe(true);
-    // …and the child resolved the task file itself, but never tsx.
+    // The child resolved the task file itself (so the probe saw its imports), but never tsx; nor did the main process.
     expect(child.urls).toContain(pathToFileURL(join(project, 'tasks', 'a.ts')).href);
-    expect(child.urls.filter((u) => u.includes('/node_modules/tsx/'))).toEqual([]);
+    expect(loadsTsx(child.urls)).toEqual([]);
+    expect(main.urls).toContain(pathToFileURL(join(project, 'tasks', 'a.ts')).href);
+    expect(loadsTsx(main.urls)).toEqual([]);
     // Both task files share one lib/counter.ts, as plain Node (and a JS project) has it; under tsx each
     // task file got its own copy, because every tsImport is a namespace of its own.
     expect(bumped).toBe(first.count + 1);
@@ -123,19 +137,19 @@ describe('prefork children and TypeScript task files of an ES module project', (
 });
 
 describe('prefork children and TypeScript task files of a CommonJS project', () => {
-  it('still load them as tsx does there: as CommonJS, with require', async () => {
-    const project = mkdtempSync(join(tmpdir(), 'tq-prefork-cjs-'));
+  it('still load them through tsx, as CommonJS, with require (and the probe sees tsx where it is loaded)', async () => {
+    const project = makeProject('commonjs');
     const broker = `sqlite://${join(project, 'tq.db')}`;
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'shop', private: true }));
-    mkdirSync(join(project, 'node_modules'));
-    symlinkSync(REPO, join(project, 'node_modules', 'tq'));
-    mkdirSync(join(project, 'tasks'));
-    writeFileSync(join(project, 'tasks', 'dir.ts'), "import { task } from 'tq';\nexport const dir = task((): string => typeof require);\n");
-    const worker = startCli(['worker', '-P', 'prefork', '-c', '1', '--broker', broker, '--no-tui'], { cwd: project });
+    writeFileSync(join(project, 'tasks', 'cjs.ts'), "import { task } from 'tq';\nexport const cjs = task(() => ({ pid: process.pid, require: typeof require }));\n");
+    const worker = startProbedWorker(project, broker);
     const client = await createClient({ brokerUrl: broker, cwd: project });
     try {
       await worker.waitForOutput(/ready\./, 30_000);
-      expect(await (await client.sendTask('dir')).get({ timeout: 30_000 })).toBe('function');
+      const ran = (await (await client.sendTask('cjs')).get({ timeout: 30_000 })) as { pid: number; require: string };
+      expect(ran.require).toBe('function');
+      const child = await waitFor(() => probed(join(project, 'probe.log')).get(ran.pid), 'the probe to record the child that ran the task');
+      expect(child.role).toBe('child');
+      expect(loadsTsx(child.urls).length).toBeGreaterThan(0);
     } finally {
       await client.close();
       worker.signal('SIGKILL');

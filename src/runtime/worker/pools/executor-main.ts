@@ -4,12 +4,9 @@
  * for the worker's main thread, which keeps the broker and the leases. A task
  * that spins the CPU here blocks only this executor, never lease renewal.
  */
-import { readFileSync } from 'node:fs';
-import { register } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { discoverTasks } from '../../discovery.js';
-import { usePrecompiled } from '../../ts-loader.js';
-import type { CompiledManifest } from './compiled-tasks.js';
+import { loadPrecompiled } from './precompiled.js';
 import { createLogger } from '../../log.js';
 import { Cancellation } from '../cancellation.js';
 import { invokeTask } from '../invoke.js';
@@ -26,6 +23,7 @@ const running = new Map<string, Cancellation>();
 async function main(): Promise<void> {
   let registry;
   try {
+    // TypeScript the main process compiled: served by loader hooks, so this child never loads tsx.
     if (setup.compiled) loadPrecompiled(setup.compiled);
     registry = await discoverTasks(setup);
   } catch (err) {
@@ -59,15 +57,6 @@ async function main(): Promise<void> {
   // A child whose parent died must not linger as an orphan.
   if (!parentPort) process.on('disconnect', () => process.exit(0));
   send({ type: 'ready', tasks: registry.names() });
-}
-
-/** TypeScript the main process compiled: served by loader hooks, so this child never loads tsx. */
-function loadPrecompiled(manifestPath: string): void {
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CompiledManifest;
-  register(new URL('./compiled-hooks.js', import.meta.url), { data: { manifest: manifestPath } });
-  // As tsx does: stack traces name the TypeScript lines (the compiled modules carry inline source maps).
-  process.setSourceMapsEnabled(true);
-  usePrecompiled(Object.keys(manifest.files));
 }
 
 function softLimitPassed(message: TaskMessage, cancel: Cancellation, seconds: number): void {

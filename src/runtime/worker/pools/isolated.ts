@@ -1,7 +1,5 @@
-import { realpathSync } from 'node:fs';
-import { listTaskFiles } from '../../discovery.js';
 import type { Logger } from '../../log.js';
-import { compileTaskFiles } from './compiled-tasks.js';
+import { precompileTaskFiles } from './precompiled.js';
 import type { InvokeResult } from '../invoke.js';
 import { spawnExecutor, type ExecutorHandle } from './executor-handle.js';
 import { hardLimitResult, type Pool, type RunRequest } from './pool.js';
@@ -55,22 +53,10 @@ export class IsolatedPool implements Pool {
     this.setup = options.setup;
   }
 
-  /**
-   * TypeScript task files compiled once here, so no child loads tsx (compiled-tasks.ts). Should
-   * that fail, the children load them through tsx as before, and the failure is theirs to report.
-   */
-  private async compileForChildren(): Promise<string | undefined> {
-    try {
-      const root = realpathSync(this.setup.tasksDir);
-      return await compileTaskFiles(listTaskFiles(root, root));
-    } catch (err) {
-      this.options.log.debug(`could not compile the task files for the prefork children, who will load them through tsx: ${(err as Error).message}`);
-      return undefined;
-    }
-  }
 
   async start(): Promise<void> {
-    if (this.options.kind === 'prefork') this.setup = { ...this.setup, compiled: await this.compileForChildren() };
+    // Compiled once here, unless the worker already did, so no child loads tsx (compiled-tasks.ts).
+    if (this.options.kind === 'prefork' && !this.setup.compiled) this.setup = { ...this.setup, compiled: await precompileTaskFiles(this.setup.tasksDir, this.options.log) };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     await Promise.all(this.slots.map((s) => s.ready));
   }
