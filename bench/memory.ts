@@ -29,6 +29,8 @@ const N_PREFORK = 2_000;
 const STARTS = 5;
 /** How long a worker is left alone before its idle RSS is read, and after a drain before that one. */
 const SETTLE_MS = 1_500;
+/** A second reading after a drain, once V8's memory reducer (which shrinks the heap some seconds after a burst) has had its turn. */
+const LATER_MS = 10_000;
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url));
 const JS_TASKS = fileURLToPath(new URL('./memory/tasks', import.meta.url));
 const TS_TASKS = fileURLToPath(new URL('./memory/tasks-ts', import.meta.url));
@@ -109,7 +111,7 @@ async function fill(lib: Lib, url: string, dir: string, count: number): Promise<
 }
 
 /** Idle and after-drain RSS (KiB) of one worker of `lib`. */
-async function peerRound(lib: Lib, url: string, dir: string): Promise<{ idle: number; drained: number }> {
+async function peerRound(lib: Lib, url: string, dir: string): Promise<{ idle: number; drained: number; later: number }> {
   const { worker, ready } = startLib(lib, url, 50, { TQ_BENCH_N: String(N_DRAIN) });
   try {
     await worker.until(ready);
@@ -118,7 +120,9 @@ async function peerRound(lib: Lib, url: string, dir: string): Promise<{ idle: nu
     await fill(lib, url, dir, N_DRAIN);
     await worker.until(/MEMBENCH DRAINED/);
     await sleep(SETTLE_MS);
-    return { idle, drained: status(worker.pid, 'VmRSS') };
+    const drained = status(worker.pid, 'VmRSS');
+    await sleep(LATER_MS - SETTLE_MS);
+    return { idle, drained, later: status(worker.pid, 'VmRSS') };
   } finally {
     await worker.kill();
   }
@@ -131,6 +135,7 @@ export async function benchMemory(): Promise<void> {
   try {
     const idle = new Map<Lib, number[]>(LIBS.map((l) => [l, []]));
     const drained = new Map<Lib, number[]>(LIBS.map((l) => [l, []]));
+    const later = new Map<Lib, number[]>(LIBS.map((l) => [l, []]));
     for (let round = 1; round <= ROUNDS; round++) {
       for (const lib of LIBS) {
         step(`${lib}: idle and c=50 drain, round ${round} of ${ROUNDS}`);
@@ -138,6 +143,7 @@ export async function benchMemory(): Promise<void> {
         const r = await peerRound(lib, server.url, dir);
         idle.get(lib)!.push(r.idle);
         drained.get(lib)!.push(r.drained);
+        later.get(lib)!.push(r.later);
       }
     }
     const bare = watch(['-e', 'setInterval(() => {}, 1000); console.log("PEER READY")']);
@@ -146,7 +152,7 @@ export async function benchMemory(): Promise<void> {
     const bareKb = status(bare.pid, 'VmRSS');
     await bare.kill();
     const row = (metric: string, m: Map<Lib, number[]>) => ({ metric, tq: median(m.get('tq')!), bullmq: median(m.get('bullmq')!), bee: median(m.get('bee-queue')!) });
-    printPeers([row('worker RSS at idle (MiB)', idle), row(`worker RSS after c=50 drain of ${N_DRAIN.toLocaleString('en-US')} (MiB)`, drained)], bareKb);
+    printPeers([row('worker RSS at idle (MiB)', idle), row(`worker RSS ${SETTLE_MS / 1000} s after a c=50 drain of ${N_DRAIN.toLocaleString('en-US')} (MiB)`, drained), row(`  and ${LATER_MS / 1000} s after it (MiB)`, later)], bareKb);
 
     const rows: Row[] = [];
     const client = await createClient({ brokerUrl: server.url, cwd: dir, defaultQueue: QUEUE });
