@@ -1,7 +1,7 @@
 /**
  * TypeScript task files compiled once per worker start, so neither the
- * worker's main process nor its prefork children load tsx (threads still do) (each paid ~25 MiB
- * resident and some 0.4 s of start-up for it). The main process compiles each
+ * worker's main process nor its prefork children load tsx, which cost each
+ * ~25 MiB resident and some 0.4 s of start-up (threads executors still do). The main process compiles each
  * local TypeScript module the task files reach (esbuild, which tsx itself
  * uses, honouring the nearest tsconfig.json) into a cache directory, keyed by
  * content hash, and writes a manifest: the compiled file per module URL, and
