@@ -21,6 +21,7 @@ if (!only || only === 'tui') await benchTui();
 if (!only || only === 'web') await benchWeb();
 if (!only || only === 'canvas') await (await import('./canvas.js')).benchCanvas();
 if (!only || only === 'call') await (await import('./call.js')).benchCall();
+if (!only || only === 'memory') await (await import('./memory.js')).benchMemory();
 if (!only || only === 'celery') await (await import('./celery-drain.js')).benchCeleryDrain();
 // Not in the default run: it needs valgrind and takes minutes.
 if (only === 'redis-cost') await (await import('./redis-cost.js')).benchRedisCost();

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { discoverTasks } from '../../discovery.js';
+import { loadPrecompiled } from './precompiled.js';
 import { createLogger } from '../../log.js';
 import { Cancellation } from '../cancellation.js';
 import { invokeTask } from '../invoke.js';
@@ -22,6 +23,8 @@ const running = new Map<string, Cancellation>();
 async function main(): Promise<void> {
   let registry;
   try {
+    // TypeScript the main process compiled: served by loader hooks, so this child never loads tsx.
+    if (setup.compiled) loadPrecompiled(setup.compiled);
     registry = await discoverTasks(setup);
   } catch (err) {
     send({ type: 'failed-to-start', error: (err as Error).message });

@@ -20,4 +20,6 @@ export interface ExecutorSetup {
   hostname: string;
   loglevel: 'debug' | 'info' | 'warn' | 'error';
   color: boolean;
+  /** A prefork child's TypeScript, compiled by the main process: the manifest's path (compiled-tasks.ts). */
+  compiled?: string;
 }

@@ -1,0 +1,4 @@
+import { task } from 'tq';
+import { probe as body } from '../handler.mjs';
+
+export const probe = task(body);
