@@ -151,11 +151,12 @@ describe('Python client → tq worker (RabbitMQ, Celery layout)', () => {
   it('honours a Python countdown (the eta header): the tq worker holds the message unacked until then', async () => {
     const { broker, backend, env } = await deploy();
     tq = await deployment.worker(TASKS, ['-P', 'async'], env);
-    const out = await py(broker, backend, "import time\nbefore = time.time()  # Celery computes the eta from the clock before it publishes\nr = app.send_task('add', (1, 1), countdown=2)\nprint(r.id, before)");
+    const out = await py(broker, backend, "import time\nbefore = time.time()  # Celery computes the eta from the clock before it publishes\nr = app.send_task('add', (1, 1), countdown=8)\nprint(r.id, before)");
     const [id, sentAt] = out.split(' ');
     // While it waits, RabbitMQ still has it, unacked: a worker that dies now loses nothing (see amqp-faults).
-    await waitFor(() => listQueues(vhost!.name).find((q) => q.name === 'celery')?.messages_unacknowledged === 1, 'the held eta message to show unacked', 10_000, 100);
-    const check = await py(broker, backend, `import time\nfrom celery.result import AsyncResult\nr = AsyncResult('${id}', app=app)\nprint(r.get(timeout=30), time.time() - ${sentAt} >= 2)`);
+    // 8 s, not 2: Python's start-up and each rabbitmqctl listing take seconds on a loaded machine.
+    await waitFor(() => listQueues(vhost!.name).find((q) => q.name === 'celery')?.messages_unacknowledged === 1, 'the held eta message to show unacked', 8_000, 100);
+    const check = await py(broker, backend, `import time\nfrom celery.result import AsyncResult\nr = AsyncResult('${id}', app=app)\nprint(r.get(timeout=30), time.time() - ${sentAt} >= 8)`);
     expect(check).toBe('2 True');
   }, 60_000);
 
