@@ -14,7 +14,11 @@
  * not timed. Idle latency: each side's handler takes the time
  * first thing and subtracts the producer's send time. tq publishes with
  * confirms always; Celery's rows are given with confirms (like for like) and
- * without (Celery's default). Celery uses its default classic queue, tq its
+ * without (Celery's default). Enqueue is timed one at a time (each send
+ * awaited before the next: bounded by RabbitMQ's confirm round trip, a Raft
+ * commit and fsync on a quorum queue) and with CALLERS callers at once, each
+ * awaiting its own send, as a web server's requests do (tq: async calls on
+ * one client; Celery: threads sharing its producer pool). Celery uses its default classic queue, tq its
  * quorum bands. Drains run each side's defaults (prefetch multiplier: tq 1,
  * Celery 4) and one raised prefetch each: Celery's solo worker drains about
  * 40× faster with 64 than with its default 4 here. One round per row: run it

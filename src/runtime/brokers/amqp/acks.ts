@@ -92,10 +92,6 @@ export class Acks {
       } else if (this.open.has(tag)) break;
       this.head++;
     }
-    if (this.head > 4096 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
-      this.head = 0;
-    }
     try {
       if (inRun > 1) this.channel.ack(frameOf(upTo), true);
       else if (inRun === 1) this.channel.ack(frameOf(upTo), false);
@@ -104,9 +100,26 @@ export class Acks {
         this.channel.ack(frameOf(tag), false);
       }
       this.asked.clear();
+      this.compact();
       this.settleWaiting(true);
     } catch {
       this.close(); // amqplib throws once the channel closed: those deliveries are back in RabbitMQ
+    }
+  }
+
+  /**
+   * Drops settled tags from `order`: the prefix before `head`, and, while an
+   * old delivery stays unsettled (a long task), the settled ones behind it,
+   * which would otherwise pile up with every short task after it.
+   */
+  private compact(): void {
+    const behind = this.order.length - this.head;
+    if (behind > COMPACT_AT && behind > 2 * this.open.size) {
+      this.order = this.order.slice(this.head).filter((tag) => this.open.has(tag));
+      this.head = 0;
+    } else if (this.head > COMPACT_AT && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
     }
   }
 
@@ -116,6 +129,9 @@ export class Acks {
     for (const resolve of waiting) resolve(sent);
   }
 }
+
+/** Settled tags kept in `order` before it is compacted. */
+const COMPACT_AT = 4096;
 
 /** What amqplib's ack reads of a message: its delivery tag. */
 function frameOf(tag: number): Message {

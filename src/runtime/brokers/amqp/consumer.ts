@@ -39,6 +39,8 @@ export class Consumer {
   private prefetch = 0;
   private readonly tags = new Map<string, string[]>();
   private busy: Promise<void> = Promise.resolve();
+  /** Changes queued or under way. */
+  private changing = 0;
 
   constructor(
     private readonly session: AmqpSession,
@@ -54,9 +56,17 @@ export class Consumer {
 
   /** Makes sure exactly `queues` are consumed, with `prefetch` per band consumer. One change at a time. */
   ensure(queues: readonly string[], prefetch: number, waitMs: number): Promise<void> {
-    const next = this.busy.then(() => this.apply(queues, Math.max(1, prefetch), waitMs));
+    const wanted = Math.max(1, prefetch);
+    // Nearly every reserve finds nothing to change: it skips the queue of changes (a few promise turns each).
+    if (this.changing === 0 && this.channel && wanted === this.prefetch && this.consumesExactly(queues)) return Promise.resolve();
+    this.changing++;
+    const next = this.busy.then(() => this.apply(queues, wanted, waitMs)).finally(() => this.changing--);
     this.busy = next.catch(() => undefined);
     return next;
+  }
+
+  private consumesExactly(queues: readonly string[]): boolean {
+    return queues.length === this.tags.size && queues.every((q) => this.tags.has(q));
   }
 
   /** The consuming channel is gone: forget its consumers and deliveries (RabbitMQ has them back). */
