@@ -266,4 +266,3 @@ export class AmqpBroker implements Broker {
     return held !== undefined && held.acks.nack(held.message, true);
   }
 }
-

@@ -5,6 +5,9 @@ import { Inbox, type Delivery } from './inbox.js';
 import type { AmqpSession } from './session.js';
 import { PRIORITY_BANDS, type Names } from './topology.js';
 
+/** basic.qos prefetch_count is an unsigned short. */
+const MAX_PREFETCH = 65_535;
+
 /** A delivery of tq's consumer, with the acks of the channel it came on (they refuse once that channel is gone). */
 export interface AckableDelivery extends Delivery {
   acks: Acks;
@@ -56,7 +59,7 @@ export class Consumer {
 
   /** Makes sure exactly `queues` are consumed, with `prefetch` per band consumer. One change at a time. */
   ensure(queues: readonly string[], prefetch: number, waitMs: number): Promise<void> {
-    const wanted = Math.max(1, prefetch);
+    const wanted = Math.min(MAX_PREFETCH, Math.max(1, prefetch));
     // Nearly every reserve finds nothing to change: it skips the queue of changes (a few promise turns each).
     if (this.changing === 0 && this.channel && wanted === this.prefetch && this.consumesExactly(queues)) return Promise.resolve();
     this.changing++;
