@@ -14,7 +14,11 @@
  * not timed. Idle latency: each side's handler takes the time
  * first thing and subtracts the producer's send time. tq publishes with
  * confirms always; Celery's rows are given with confirms (like for like) and
- * without (Celery's default). Celery uses its default classic queue, tq its
+ * without (Celery's default). Enqueue is timed one at a time (each send
+ * awaited before the next: bounded by RabbitMQ's confirm round trip, a Raft
+ * commit and fsync on a quorum queue) and with CALLERS callers at once, each
+ * awaiting its own send, as a web server's requests do (tq: async calls on
+ * one client; Celery: threads sharing its producer pool). Celery uses its default classic queue, tq its
  * quorum bands. Drains run each side's defaults (prefetch multiplier: tq 1,
  * Celery 4) and one raised prefetch each: Celery's solo worker drains about
  * 40× faster with 64 than with its default 4 here. One round per row: run it
@@ -43,6 +47,8 @@ const CELERY_N_BULK = Math.min(N_BULK, 2_000);
 const N_LATENCY = 1_000;
 const N_WARMUP = 1_000;
 const BULK_CHUNK = 1_000;
+/** The concurrent enqueue row: this many callers at once, each awaiting its own confirmed send (a web server's requests). */
+const CALLERS = 100;
 /** Enqueue rows publish here, a queue no worker consumes (the vhost goes at the end). */
 const ENQUEUE_QUEUE = 'bench-enqueue';
 const PYTHON = '/usr/bin/python3';
@@ -91,6 +97,10 @@ interface CeleryEnqueue {
   bulk_ms: number;
 }
 
+interface CeleryCallers {
+  ms: number;
+}
+
 interface Stores {
   amqp: string;
   tqRedis: string;
@@ -105,7 +115,12 @@ async function measure(s: Stores): Promise<Row[]> {
   step('Celery: enqueue, with and without confirms');
   const celeryConfirmed = celeryCommand<CeleryEnqueue>(s, ['enqueue', CELERY_N_ONE, CELERY_N_BULK, ENQUEUE_QUEUE], true);
   const celeryDefault = celeryCommand<CeleryEnqueue>(s, ['enqueue', CELERY_N_ONE, CELERY_N_BULK, ENQUEUE_QUEUE]);
+  step(`Celery: enqueue, ${CALLERS} callers at once, with and without confirms`);
+  const celeryCallersConfirmed = celeryCommand<CeleryCallers>(s, ['callers', CELERY_N_ONE, CALLERS, ENQUEUE_QUEUE], true);
+  const celeryCallersDefault = celeryCommand<CeleryCallers>(s, ['callers', CELERY_N_ONE, CALLERS, ENQUEUE_QUEUE]);
   rows.push({ metric: 'enqueue, one at a time (/s)', tq: perSec(N_ONE, tqEnq.oneMs), celery: perSec(CELERY_N_ONE, celeryConfirmed.one_ms), note: `Celery with confirms; without ${fmt(perSec(CELERY_N_ONE, celeryDefault.one_ms))}/s (tq ÷ that ${ratio(perSec(N_ONE, tqEnq.oneMs), perSec(CELERY_N_ONE, celeryDefault.one_ms))}); target ≥ 2×` });
+  const tqCallers = perSec(N_ONE, tqEnq.callersMs);
+  rows.push({ metric: `enqueue, ${CALLERS} callers at once (/s)`, tq: tqCallers, celery: perSec(CELERY_N_ONE, celeryCallersConfirmed.ms), note: `each awaits its own confirmed send; Celery: ${CALLERS} threads, confirms; without ${fmt(perSec(CELERY_N_ONE, celeryCallersDefault.ms))}/s (tq ÷ that ${ratio(tqCallers, perSec(CELERY_N_ONE, celeryCallersDefault.ms))})` });
   rows.push({ metric: `enqueue, bulk of ${BULK_CHUNK} (/s)`, tq: perSec(N_BULK, tqEnq.bulkMs), celery: perSec(CELERY_N_BULK, celeryConfirmed.bulk_ms), note: `Celery: a loop in one producer, confirms; without ${fmt(perSec(CELERY_N_BULK, celeryDefault.bulk_ms))}/s (tq ÷ that ${ratio(perSec(N_BULK, tqEnq.bulkMs), perSec(CELERY_N_BULK, celeryDefault.bulk_ms))})` });
 
   // Each side with its defaults (prefetch multiplier: tq 1, Celery 4), plus one raised prefetch each.
@@ -150,8 +165,11 @@ async function measure(s: Stores): Promise<Row[]> {
   return rows;
 }
 
-/** One producer's enqueue rows: one at a time (each confirmed before the next), then bulk calls. */
-async function tqEnqueue(s: Stores): Promise<{ oneMs: number; bulkMs: number }> {
+/**
+ * One producer's enqueue rows: one at a time (each confirmed before the next), CALLERS callers
+ * at once (each awaiting its own send, so their confirms overlap), then bulk calls.
+ */
+async function tqEnqueue(s: Stores): Promise<{ oneMs: number; callersMs: number; bulkMs: number }> {
   const client = await tqClient(s);
   try {
     const one = () => client.sendTask('noop', { args: [0], queue: ENQUEUE_QUEUE });
@@ -161,9 +179,17 @@ async function tqEnqueue(s: Stores): Promise<{ oneMs: number; bulkMs: number }> 
     let t = performance.now();
     for (let i = 0; i < N_ONE; i++) await one();
     const oneMs = performance.now() - t;
+    let left = N_ONE;
+    t = performance.now();
+    await Promise.all(
+      Array.from({ length: CALLERS }, async () => {
+        while (left-- > 0) await one();
+      }),
+    );
+    const callersMs = performance.now() - t;
     t = performance.now();
     for (let i = 0; i < N_BULK; i += BULK_CHUNK) await bulk();
-    return { oneMs, bulkMs: performance.now() - t };
+    return { oneMs, callersMs, bulkMs: performance.now() - t };
   } finally {
     await client.close();
   }

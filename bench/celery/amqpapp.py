@@ -10,6 +10,9 @@ A worker of this app sets bench:ready in Redis once it consumes. Commands
   enqueue ONE BULK QUEUE  ONE noop sends to QUEUE one at a time (send_task, each its own
                           call), then BULK in one producer block (Celery has no bulk send;
                           a group is sent this way too)
+  callers N C QUEUE       N noop sends to QUEUE from C threads at once, each send its own call
+                          (as a threaded web server's requests do; Celery's producer pool
+                          serves them)
   publish N Q1 Q2 ...     bench_mark('start'), N x noop, bench_mark('end'), published once
                           to a fanout exchange that copies them into queues Q1, Q2, ... (one
                           per worker to be timed; a worker takes its own with -Q)
@@ -18,6 +21,7 @@ A worker of this app sets bench:ready in Redis once it consumes. Commands
 import json
 import os
 import sys
+import threading
 import time
 
 import redis
@@ -83,6 +87,28 @@ def enqueue(one_count, bulk_count, queue):
     return {'one_ms': one * 1000, 'bulk_ms': bulk * 1000}
 
 
+def callers(count, threads, queue):
+    app.send_task('noop', (0,), queue=queue)  # connects and declares the queue outside the timing
+    lock = threading.Lock()
+    left = [count]
+
+    def caller():
+        while True:
+            with lock:
+                if left[0] == 0:
+                    return
+                left[0] -= 1
+            app.send_task('noop', (0,), queue=queue)
+
+    pool = [threading.Thread(target=caller) for _ in range(threads)]
+    t = time.perf_counter()
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return {'ms': (time.perf_counter() - t) * 1000}
+
+
 def publish(n, queues):
     fanout = Exchange('bench-drain', type='fanout', durable=True)
     with app.connection_for_write() as connection:
@@ -109,6 +135,8 @@ if __name__ == '__main__':
     command = sys.argv[1]
     if command == 'enqueue':
         print(json.dumps(enqueue(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
+    elif command == 'callers':
+        print(json.dumps(callers(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])))
     elif command == 'publish':
         print(json.dumps(publish(int(sys.argv[2]), sys.argv[3:])))
     else:

@@ -4,10 +4,11 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../../config.js';
 import { deadLetterBody, isJsonObject, peekMessage, truncate, type Envelope } from '../../message.js';
 import type { Broker, BrokerOptions, FinishOutcome, Lease, PurgedTask, QueueStats, ReadyTaskCount, Reservation, ReserveRequest, ScheduledMessage } from '../broker.js';
 import type { DeadLetter } from '../../cluster.js';
-import { Consumer } from './consumer.js';
+import type { Acks } from './acks.js';
+import { Consumer, type AckableDelivery } from './consumer.js';
 import { Declarations } from './declarations.js';
-import type { Delivery } from './inbox.js';
 import { Listings } from './listings.js';
+import { PrefetchWindow } from './prefetch.js';
 import { Publisher, type Outgoing } from './publisher.js';
 import { AmqpSession } from './session.js';
 import { ladderEntry, namesFor, type Names } from './topology.js';
@@ -44,9 +45,11 @@ export class AmqpBroker implements Broker {
   private readonly publisher: Publisher;
   private readonly consumer: Consumer;
   private readonly listings: Listings;
-  private readonly held = new Map<string, { message: ConsumeMessage; queue: string; epoch: number }>();
+  /** Deliveries reserved and not yet settled, by lease token, with the acks of the channel they came on. */
+  private readonly held = new Map<string, { message: ConsumeMessage; queue: string; epoch: number; acks: Acks }>();
   private readonly nonce = randomBytes(4).toString('base64url');
   private readonly deadBodyMax: number;
+  private readonly prefetch = new PrefetchWindow();
   /** Queues this process has used, plus the configured ones: what listings and stats look at. */
   private readonly knownQueues: Set<string>;
 
@@ -94,16 +97,21 @@ export class AmqpBroker implements Broker {
     for (;;) {
       const left = deadline - Date.now();
       if (!(await this.session.whenOpen(left, request.signal))) return [];
-      await this.consumer.ensure(request.queues, request.window ?? request.max, Math.max(0, deadline - Date.now()));
+      const prefetch = this.prefetch.next(request.window ?? request.max, this.held.size + request.max);
+      await this.consumer.ensure(request.queues, prefetch, Math.max(0, deadline - Date.now()));
       const taken = this.consumer.inbox.take(request.queues, request.max).map((d) => this.lease(d));
       if (taken.length > 0 || Date.now() >= deadline || request.signal?.aborted) return taken;
       await this.consumer.inbox.wait(deadline - Date.now(), request.signal);
     }
   }
 
-  /** Acks a delivery; with `next`, hands back deliveries already waiting here. Refused for a lease of a closed channel. */
+  /**
+   * Acks a delivery (sent with the other acks of this turn, see Acks); with
+   * `next`, hands back deliveries already waiting here. Refused for a lease of
+   * a closed channel.
+   */
   async ack(lease: Lease, next?: ReserveRequest): Promise<FinishOutcome> {
-    const accepted = this.settle(lease, (channel, message) => channel.ack(message));
+    const accepted = await this.ackHeld(lease);
     const more = accepted && next && next.max > 0 ? this.consumer.inbox.take(next.queues, next.max).map((d) => this.lease(d)) : [];
     return { accepted, next: more };
   }
@@ -112,13 +120,13 @@ export class AmqpBroker implements Broker {
   async retry(lease: Lease, envelope: Envelope): Promise<boolean> {
     if (!this.holds(lease)) return false;
     await this.publishAll([{ envelope, body: envelope.body }]);
-    return this.settle(lease, (channel, message) => channel.ack(message));
+    return this.ackHeld(lease);
   }
 
   /** Hands deliveries back to their queues at once (nack with requeue); RabbitMQ keeps their place. */
   async release(leases: readonly Lease[]): Promise<number> {
     let n = 0;
-    for (const lease of leases) if (this.settle(lease, (channel, message) => channel.nack(message, false, true))) n++;
+    for (const lease of leases) if (this.nackHeld(lease)) n++;
     return n;
   }
 
@@ -131,7 +139,7 @@ export class AmqpBroker implements Broker {
     const body = deadLetterBody(held.message.content.toString('utf8'), this.deadBodyMax);
     await this.declarations.queue(queue);
     await this.publisher.publish([{ exchange: '', routingKey: this.names.dead(queue), body, options: { persistent: true, messageId: lease.id, headers } }]);
-    return this.settle(lease, (channel, message) => channel.ack(message));
+    return this.ackHeld(lease);
   }
 
   /** Nothing to renew on RabbitMQ (the channel is the lease); returns the leases whose channel has closed. */
@@ -209,26 +217,25 @@ export class AmqpBroker implements Broker {
   }
 
   /** Whether a delivery may be reserved: one that came out of the ladder early (a delay past one trip) goes round again. */
-  private admit(d: Delivery): boolean {
+  private admit(d: AckableDelivery): boolean {
     const eta = Number(d.message.properties.headers?.['x-tq-eta'] ?? 0);
     if (!(eta > Date.now() + EARLY_MS)) return true;
-    const channel = this.consumer.current;
+    const { acks } = d;
     const envelope = { id: String(d.message.properties.messageId ?? ''), queue: d.queue, priority: d.priority, etaMs: eta, body: d.message.content.toString('utf8') };
-    // amqplib throws from ack/nack on a channel that closed meanwhile; RabbitMQ has the delivery
-    // back then, so that is nothing to report — but left unhandled it would end the process.
+    // Its ack waits for the copy's confirm; a channel closed meanwhile refuses it (RabbitMQ has the delivery back).
     void this.publishAll([{ envelope, body: envelope.body }])
       .then(
-        () => channel?.ack(d.message),
-        () => channel?.nack(d.message, false, true), // not re-delayed: back to its band, looked at again
+        () => acks.ack(d.message.fields.deliveryTag),
+        () => acks.nack(d.message, true), // not re-delayed: back to its band, looked at again
       )
       .catch(() => undefined);
     return false;
   }
 
-  private lease(d: Delivery): Reservation {
+  private lease(d: AckableDelivery): Reservation {
     const epoch = this.session.consumeEpoch;
     const token = `${this.nonce}.${epoch}.${d.message.fields.deliveryTag}`;
-    this.held.set(token, { message: d.message, queue: d.queue, epoch });
+    this.held.set(token, { message: d.message, queue: d.queue, epoch, acks: d.acks });
     const id = d.message.properties.messageId ? String(d.message.properties.messageId) : `amqp:${token}`;
     const deliveries = Number(d.message.properties.headers?.['x-delivery-count'] ?? 0) + 1;
     return { id, queue: d.queue, body: d.message.content.toString('utf8'), lease: { id, token }, deliveries };
@@ -239,16 +246,23 @@ export class AmqpBroker implements Broker {
     return held !== undefined && held.epoch === this.session.consumeEpoch && this.consumer.current !== undefined;
   }
 
-  /** Acks or nacks a held delivery on the channel it came on; false when that channel is gone. */
-  private settle(lease: Lease, how: (channel: NonNullable<Consumer['current']>, message: ConsumeMessage) => void): boolean {
+  /** Takes a delivery out of the held set for its ack or nack; undefined when its channel is gone. */
+  private unhold(lease: Lease): { message: ConsumeMessage; acks: Acks } | undefined {
     const held = this.held.get(lease.token);
-    if (!held || !this.holds(lease)) return false;
+    if (!held || !this.holds(lease)) return undefined;
     this.held.delete(lease.token);
-    try {
-      how(this.consumer.current!, held.message);
-      return true;
-    } catch {
-      return false; // the channel closed under us: RabbitMQ hands the message to another consumer
-    }
+    return held;
+  }
+
+  /** Acks a held delivery on the channel it came on (with this turn's other acks); false when that channel is gone. */
+  private async ackHeld(lease: Lease): Promise<boolean> {
+    const held = this.unhold(lease);
+    return held !== undefined && (await held.acks.ack(held.message.fields.deliveryTag));
+  }
+
+  /** Hands a held delivery back to its queue; false when its channel is gone (RabbitMQ has it back anyway). */
+  private nackHeld(lease: Lease): boolean {
+    const held = this.unhold(lease);
+    return held !== undefined && held.acks.nack(held.message, true);
   }
 }

@@ -17,12 +17,12 @@ export interface Delivery {
  *
  * A waiter is woken by the next delivery (no polling).
  */
-export class Inbox {
-  private readonly bands = new Map<string, Delivery[][]>();
+export class Inbox<D extends Delivery = Delivery> {
+  private readonly bands = new Map<string, D[][]>();
   private waiters: (() => void)[] = [];
   size = 0;
 
-  push(delivery: Delivery): void {
+  push(delivery: D): void {
     let bands = this.bands.get(delivery.queue);
     if (!bands) this.bands.set(delivery.queue, (bands = Array.from({ length: PRIORITY_BANDS }, () => [])));
     bands[delivery.priority]!.push(delivery);
@@ -31,8 +31,8 @@ export class Inbox {
   }
 
   /** Up to `max` deliveries of these queues, in contract order. */
-  take(queues: readonly string[], max: number): Delivery[] {
-    const taken: Delivery[] = [];
+  take(queues: readonly string[], max: number): D[] {
+    const taken: D[] = [];
     for (const queue of queues) {
       const bands = this.bands.get(queue);
       if (!bands) continue;
@@ -47,7 +47,7 @@ export class Inbox {
   }
 
   /** Removes and returns every delivery of `queue` (its consumer was cancelled). */
-  drop(queue: string): Delivery[] {
+  drop(queue: string): D[] {
     const bands = this.bands.get(queue) ?? [];
     this.bands.delete(queue);
     const all = bands.flat();

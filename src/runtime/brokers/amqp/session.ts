@@ -203,11 +203,15 @@ export class AmqpSession {
   }
 }
 
-/** One connection attempt, bounded by CONNECT_TIMEOUT_MS. */
+/**
+ * One connection attempt, bounded by CONNECT_TIMEOUT_MS. Nagle's algorithm is
+ * off: tq's traffic is small frames each waited on (a publish and its
+ * confirm, an ack and the next delivery), which it would hold back.
+ */
 async function dial(url: string, tls: RedisTlsOptions | undefined): Promise<ChannelModel> {
   const parsed = new URL(url);
   if (!parsed.searchParams.has('heartbeat')) parsed.searchParams.set('heartbeat', String(DEFAULT_HEARTBEAT_S));
-  const socketOptions = { timeout: CONNECT_TIMEOUT_MS, clientProperties: { connection_name: 'tq' }, ...(parsed.protocol === 'amqps:' ? tlsOptions(tls ?? {}) : {}) };
+  const socketOptions = { timeout: CONNECT_TIMEOUT_MS, noDelay: true, clientProperties: { connection_name: 'tq' }, ...(parsed.protocol === 'amqps:' ? tlsOptions(tls ?? {}) : {}) };
   let timer: NodeJS.Timeout | undefined;
   const attempt = amqp.connect(parsed.toString(), socketOptions);
   const late = new Promise<never>((_, reject) => {
