@@ -75,8 +75,7 @@ export async function tracedSend<O extends Outgoing, T>(build: () => O[], send: 
       return await send(outgoing);
     });
   } catch (err) {
-    span.recordException(err instanceof Error ? err : String(err));
-    span.setStatus({ code: o.SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+    markFailed(o, span, err instanceof Error ? err : new Error(String(err)));
     throw err;
   } finally {
     span.end();
@@ -94,4 +93,10 @@ function describeSend(span: Otel.Span, outgoing: readonly Outgoing[]): void {
   if (tasks.size === 1) span.setAttribute('tq.task.name', [...tasks][0]!);
   if (outgoing.length === 1) span.setAttribute('messaging.message.id', outgoing[0]!.envelope.id);
   else span.setAttribute('messaging.batch.message_count', outgoing.length);
+}
+
+/** Ends a span's story as a failure: the exception as an event, status ERROR with "Name: message". */
+export function markFailed(o: typeof Otel, span: Otel.Span, error: { name: string; message: string; stack?: string }): void {
+  span.recordException({ name: error.name, message: error.message, stack: error.stack });
+  span.setStatus({ code: o.SpanStatusCode.ERROR, message: `${error.name}: ${error.message}` });
 }

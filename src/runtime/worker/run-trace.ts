@@ -1,6 +1,6 @@
 import type * as Otel from '@opentelemetry/api';
 import type { TaskMessage } from '../message.js';
-import { otel, traceContextOf, tracer } from '../tracing.js';
+import { markFailed, otel, traceContextOf, tracer } from '../tracing.js';
 import type { Outcome } from './outcome.js';
 
 /** Tells the run's span how the run ended (the last call wins). */
@@ -44,7 +44,7 @@ export async function tracedRun<T>(message: TaskMessage, hostname: string, run: 
   try {
     return await o.context.with(o.trace.setSpan(sent, span), () => run((ended) => void (outcome = ended)));
   } catch (err) {
-    fail(o, span, err instanceof Error ? err : new Error(String(err)));
+    markFailed(o, span, err instanceof Error ? err : new Error(String(err)));
     throw err;
   } finally {
     if (outcome) describeOutcome(o, span, outcome);
@@ -60,10 +60,10 @@ function describeOutcome(o: typeof Otel, span: Otel.Span, outcome: Outcome): voi
     case 'retry':
       span.setAttribute('tq.task.state', 'RETRY');
       span.setAttribute('tq.retry.delay_ms', outcome.delayMs);
-      return fail(o, span, outcome.error);
+      return markFailed(o, span, outcome.error);
     case 'failure':
       span.setAttribute('tq.task.state', 'FAILURE');
-      return fail(o, span, outcome.error);
+      return markFailed(o, span, outcome.error);
     case 'revoked':
       span.setAttribute('tq.task.state', 'REVOKED');
       span.setAttribute('tq.revoke.reason', outcome.reason);
@@ -72,9 +72,4 @@ function describeOutcome(o: typeof Otel, span: Otel.Span, outcome: Outcome): voi
       span.setAttribute('tq.task.state', 'REJECTED');
       span.setStatus({ code: o.SpanStatusCode.ERROR, message: outcome.reason });
   }
-}
-
-function fail(o: typeof Otel, span: Otel.Span, error: { name: string; message: string; stack?: string }): void {
-  span.recordException({ name: error.name, message: error.message, stack: error.stack });
-  span.setStatus({ code: o.SpanStatusCode.ERROR, message: `${error.name}: ${error.message}` });
 }

@@ -1,5 +1,4 @@
 import type { Logger } from '../../log.js';
-import { precompileTaskFiles } from './precompiled.js';
 import type { InvokeResult } from '../invoke.js';
 import { spawnExecutor, type ExecutorHandle } from './executor-handle.js';
 import { hardLimitResult, type Pool, type RunRequest } from './pool.js';
@@ -45,18 +44,13 @@ export class IsolatedPool implements Pool {
   size: number;
   private slots: Slot[] = [];
   private closing = false;
-  private setup: ExecutorSetup;
 
   constructor(private readonly options: IsolatedPoolOptions) {
     this.name = options.kind;
     this.size = options.size;
-    this.setup = options.setup;
   }
 
-
   async start(): Promise<void> {
-    // Compiled once here, unless the worker already did, so no child loads tsx (compiled-tasks.ts).
-    if (this.options.kind === 'prefork' && !this.setup.compiled) this.setup = { ...this.setup, compiled: await precompileTaskFiles(this.setup.tasksDir, this.options.log) };
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn());
     await Promise.all(this.slots.map((s) => s.ready));
   }
@@ -110,7 +104,7 @@ export class IsolatedPool implements Pool {
   }
 
   private spawn(): Slot {
-    const handle = spawnExecutor(this.options.kind, this.setup, (line, stream) => this.options.log.raw(line, stream === 'stderr' ? 'warn' : 'info'));
+    const handle = spawnExecutor(this.options.kind, this.options.setup, (line, stream) => this.options.log.raw(line, stream === 'stderr' ? 'warn' : 'info'));
     let markReady!: () => void;
     const slot: Slot = { handle, ready: new Promise((r) => (markReady = r)), tasksRun: 0 };
     handle.onMessage((message: FromExecutor) => this.onMessage(slot, message, markReady));
