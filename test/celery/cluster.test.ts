@@ -56,6 +56,9 @@ function tqWorker(name: string, env: NodeJS.ProcessEnv, pool: string[] = ['-P', 
 /**
  * `celery -A celeryapp <args> --json` against this deployment's broker, parsed
  * as one object by node (`inspect` prints one; `control` a list of one-node objects).
+ * A broadcast waits out all of --timeout (Celery cannot know how many will
+ * reply); with `-d <node>` it stops at that node's reply, so the tests that
+ * are not about the broadcast itself address their worker.
  */
 async function celeryJson(url: string, args: string[]): Promise<Record<string, unknown>> {
   const run = await celery([...args, '--json', '--timeout', '5'], { broker: url, backend: url });
@@ -143,24 +146,24 @@ describe('celery inspect / celery control → tq worker', () => {
     const { url, env } = await deploy();
     // Threads: a terminate ends a running task by force there (the fixture's sleepy ignores its AbortSignal).
     await tqWorker('tqactive@test', env, ['-P', 'threads', '-c', '2']);
-    expect(await celeryJson(url, ['inspect', 'registered'])).toEqual({ 'tqactive@test': ['add', 'echo', 'fail', 'flaky', 'record', 'sleepy'] });
+    expect(await celeryJson(url, ['inspect', 'registered', '-d', 'tqactive@test'])).toEqual({ 'tqactive@test': ['add', 'echo', 'fail', 'flaky', 'record', 'sleepy'] });
     const id = await py(url, "print(app.send_task('sleepy', (300,)).id)");
     const active = await waitFor(async () => {
-      const reply = (await celeryJson(url, ['inspect', 'active']))['tqactive@test'] as Record<string, unknown>[];
+      const reply = (await celeryJson(url, ['inspect', 'active', '-d', 'tqactive@test']))['tqactive@test'] as Record<string, unknown>[];
       return reply.length > 0 ? reply : null;
     }, 'the sleepy task to show in inspect active', 30_000, 200);
     expect(active).toEqual([
       expect.objectContaining({ id, name: 'sleepy', args: [300], kwargs: {}, hostname: 'tqactive@test', delivery_info: expect.objectContaining({ routing_key: 'celery' }) }),
     ]);
     expect(typeof active[0]!.time_start).toBe('number');
-    expect(await celeryJson(url, ['inspect', 'query_task', id])).toEqual({ 'tqactive@test': { [id]: ['active', expect.objectContaining({ id, name: 'sleepy' })] } });
-    expect(await celeryJson(url, ['inspect', 'reserved'])).toEqual({ 'tqactive@test': [] });
-    const queues = (await celeryJson(url, ['inspect', 'active_queues']))['tqactive@test'] as { name: string }[];
+    expect(await celeryJson(url, ['inspect', 'query_task', id, '-d', 'tqactive@test'])).toEqual({ 'tqactive@test': { [id]: ['active', expect.objectContaining({ id, name: 'sleepy' })] } });
+    expect(await celeryJson(url, ['inspect', 'reserved', '-d', 'tqactive@test'])).toEqual({ 'tqactive@test': [] });
+    const queues = (await celeryJson(url, ['inspect', 'active_queues', '-d', 'tqactive@test']))['tqactive@test'] as { name: string }[];
     expect(queues.map((q) => q.name)).toEqual(['celery']);
-    const stats = (await celeryJson(url, ['inspect', 'stats']))['tqactive@test'] as Record<string, unknown>;
+    const stats = (await celeryJson(url, ['inspect', 'stats', '-d', 'tqactive@test']))['tqactive@test'] as Record<string, unknown>;
     expect(stats).toMatchObject({ pool: { 'max-concurrency': 2, implementation: 'tq:threads' }, sw_ident: 'tq' });
     // Revoked with terminate: the running task ends, and Python's AsyncResult reads REVOKED.
-    expect(await celeryJson(url, ['control', 'terminate', 'SIGTERM', id])).toEqual({ 'tqactive@test': { ok: `terminate: ${id}` } });
+    expect(await celeryJson(url, ['control', 'terminate', 'SIGTERM', id, '-d', 'tqactive@test'])).toEqual({ 'tqactive@test': { ok: `terminate: ${id}` } });
     expect(await py(url, `from celery.result import AsyncResult\nimport time\nr = AsyncResult('${id}', app=app)\nt = time.time()\nwhile r.state != 'REVOKED' and time.time() - t < 20:\n    time.sleep(0.1)\nprint(r.state)`)).toBe('REVOKED');
   }, 120_000);
 
@@ -168,15 +171,15 @@ describe('celery inspect / celery control → tq worker', () => {
     const { url, env } = await deploy();
     const tq = await tqWorker('tqctl@test', env);
     const id = randomUUID();
-    expect(await celeryJson(url, ['control', 'revoke', id])).toEqual({ 'tqctl@test': { ok: `tasks ${id} flagged as revoked` } });
-    expect(await celeryJson(url, ['inspect', 'revoked'])).toEqual({ 'tqctl@test': [id] });
+    expect(await celeryJson(url, ['control', 'revoke', id, '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': { ok: `tasks ${id} flagged as revoked` } });
+    expect(await celeryJson(url, ['inspect', 'revoked', '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': [id] });
     const state = await py(url, `import time\nr = app.send_task('add', (1, 2), task_id='${id}')\nt = time.time()\nwhile r.state == 'PENDING' and time.time() - t < 20:\n    time.sleep(0.1)\nprint(r.state)`);
     expect(state).toBe('REVOKED');
     expect(tq.output()).not.toMatch(new RegExp(`add\\[${id}\\] succeeded`));
 
-    expect(await celeryJson(url, ['control', 'rate_limit', 'add', '10/m'])).toEqual({ 'tqctl@test': { ok: 'new rate limit set successfully' } });
-    expect(await celeryJson(url, ['control', 'rate_limit', 'no_such_task', '10/m'])).toEqual({ 'tqctl@test': { error: "no task 'no_such_task' on this worker" } });
-    expect(await celeryJson(url, ['inspect', 'conf'])).toEqual({ 'tqctl@test': { error: "'conf' is not a command tq workers answer" } });
+    expect(await celeryJson(url, ['control', 'rate_limit', 'add', '10/m', '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': { ok: 'new rate limit set successfully' } });
+    expect(await celeryJson(url, ['control', 'rate_limit', 'no_such_task', '10/m', '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': { error: "no task 'no_such_task' on this worker" } });
+    expect(await celeryJson(url, ['inspect', 'conf', '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': { error: "'conf' is not a command tq workers answer" } });
 
     expect(await celeryJson(url, ['control', 'shutdown', '-d', 'tqctl@test'])).toEqual({ 'tqctl@test': { ok: 'shutting down' } });
     expect(await tq.exited).toBe(0);
