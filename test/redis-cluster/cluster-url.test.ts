@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isClusterUrl, maskClusterUrl, parseClusterUrl } from '../../src/runtime/brokers/redis/cluster/cluster-url.js';
+import { maskUrl } from '../../src/runtime/config.js';
+import { isClusterUrl, parseClusterUrl } from '../../src/runtime/brokers/redis/cluster/cluster-url.js';
 import { keySlot } from '../../src/runtime/brokers/redis/cluster/key-slot.js';
 import { TqError } from '../../src/runtime/errors.js';
 
@@ -43,9 +44,9 @@ describe('redis+cluster:// URLs', () => {
   });
 
   it('masks the password for display', () => {
-    expect(maskClusterUrl('redis+cluster://u:hunter2@h1:1,h2:2')).toBe('redis+cluster://u:***@h1:1,h2:2');
-    expect(maskClusterUrl('rediss+cluster://hunter2@h1:1')).toBe('rediss+cluster://***@h1:1');
-    expect(maskClusterUrl('redis+cluster://h1:1,h2:2')).toBe('redis+cluster://h1:1,h2:2');
+    expect(maskUrl('redis+cluster://u:hunter2@h1:1,h2:2')).toBe('redis+cluster://u:***@h1:1,h2:2');
+    expect(maskUrl('rediss+cluster://hunter2@h1:1')).toBe('rediss+cluster://***@h1:1');
+    expect(maskUrl('redis+cluster://h1:1,h2:2')).toBe('redis+cluster://h1:1,h2:2');
   });
 
   it('computes key slots as Redis does, hash tags included', () => {

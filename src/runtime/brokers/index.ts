@@ -109,9 +109,9 @@ export async function openBroker(options: BrokerOptions): Promise<Broker> {
     case 'rediss+cluster': {
       // The URL form is settled (cluster/cluster-url.ts), and a malformed one gets its own reason;
       // running on a cluster needs the slot-aware key layout, which is not built yet.
-      const { parseClusterUrl, maskClusterUrl } = await import('./redis/cluster/cluster-url.js');
+      const { parseClusterUrl } = await import('./redis/cluster/cluster-url.js');
       parseClusterUrl(options.url);
-      throw new TqError('CONFIG', `tq cannot use the Redis Cluster at '${maskClusterUrl(options.url)}' yet: its keys are not laid out for cluster slots`, {
+      throw new TqError('CONFIG', `tq cannot use the Redis Cluster at '${maskUrl(options.url)}' yet: its keys are not laid out for cluster slots`, {
         hint: 'use a standalone Redis (redis://host:port/db) for now',
       });
     }

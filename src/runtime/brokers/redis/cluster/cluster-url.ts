@@ -1,3 +1,4 @@
+import { maskUrl } from '../../../config.js';
 import { TqError } from '../../../errors.js';
 
 /** One seed node of a cluster URL. */
@@ -66,14 +67,6 @@ export function parseClusterUrl(url: string): ClusterUrl {
   return parsed;
 }
 
-/** The URL as it may be printed: the password (or a lone credential) replaced by ***. */
-export function maskClusterUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_m, scheme: string, credentials: string) => {
-    const colon = credentials.indexOf(':');
-    return colon < 0 ? `${scheme}***@` : `${scheme}${credentials.slice(0, colon)}:***@`;
-  });
-}
-
 function node(text: string, url: string): ClusterNodeAddress {
   // [::1]:7000 for IPv6; host:port otherwise; a bare host takes the default port.
   const match = /^\[([^\]]+)\](?::(.*))?$/.exec(text) ?? /^([^:]+)(?::(.*))?$/.exec(text);
@@ -95,5 +88,5 @@ function decode(text: string, url: string): string {
 }
 
 function bad(url: string, why: string, hint = HINT): TqError {
-  return new TqError('CONFIG', `bad Redis Cluster URL '${maskClusterUrl(url)}': ${why}`, { hint });
+  return new TqError('CONFIG', `bad Redis Cluster URL '${maskUrl(url)}': ${why}`, { hint });
 }
